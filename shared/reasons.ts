@@ -1,0 +1,35 @@
+/** Reason codes of SPEC 5.6. Fixed: other systems are written against them. */
+export const REASON_CODES = [
+  'MEMBER_NOT_ELIGIBLE',
+  'BENEFIT_NOT_COVERED',
+  'BENEFIT_EXHAUSTED',
+  'BENEFIT_LIMIT_APPLIED',
+  'PROVIDER_NOT_QUALIFIED',
+  'NON_CONTRACTED_PROVIDER',
+  'CODE_NOT_IN_RANGE',
+  'CODE_DELETED',
+  'MEDICARE_PT_REQUIRED',
+  'PLAN_OF_CARE_REQUIRED',
+  'EXCLUDED_PURPOSE',
+  'MAINTENANCE_NOT_COVERED',
+  'CONTRAINDICATION',
+  'A1_NOT_MET',
+  'A2_NOT_MET',
+  'A3_NOT_MET',
+  'A4_NOT_MET',
+  'CRITERIA_A_MET',
+  'CRITERIA_B_MET',
+  'MEDICARE_CRITERIA_MET',
+  'GOALS_ACHIEVED',
+  'NO_MEANINGFUL_PROGRESS',
+  'PROGRESS_NOT_DOCUMENTED',
+  'MEDICARE_MAINTENANCE_REVIEW',
+  'REVIEWER_APPROVED',
+  'REVIEWER_DENIED',
+  'REVIEWER_STOPPED',
+  'REVIEWER_CONTINUED',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** The criteria revision every determination names (seed: "Date Last Revised … 03/07/2023"). */
+export const POLICY_VERSION = 'kpwa-massage-2023-03-07';

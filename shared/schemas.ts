@@ -1,0 +1,281 @@
+import { z } from 'zod';
+import { addDays, isIsoDate } from './dates.js';
+import { type ErrorDetail, ValidationError } from './errors.js';
+import { isValidNpi } from './npi.js';
+import { REASON_CODES } from './reasons.js';
+
+// ---------- building blocks ----------
+export const IsoDate = z.string().refine(isIsoDate, { message: 'must be a calendar date YYYY-MM-DD' });
+export const Npi = z
+  .string()
+  .regex(/^\d{10}$/, { message: 'must be 10 digits' })
+  .refine(isValidNpi, { message: 'check digit is not valid (Luhn with prefix 80840)' });
+/** ICD-10-CM shape: letter, digit, alphanumeric, then an optional dot and 1–4 more characters. */
+export const Icd10Code = z.string().regex(/^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$/, {
+  message: 'must be an ICD-10-CM code such as M54.50',
+});
+export const Cpt = z
+  .string()
+  .regex(/^\d{5}$|^[A-Z]\d{4}$/, { message: 'must be a 5-character CPT/HCPCS code' });
+const Text = (max: number) => z.string().trim().min(1).max(max);
+
+export const LINES_OF_BUSINESS = ['commercial', 'medicare', 'medicaid'] as const;
+export type LineOfBusiness = (typeof LINES_OF_BUSINESS)[number];
+
+export const CREDENTIALS = ['LMT', 'PT', 'OT', 'DC', 'MD', 'DO', 'ARNP', 'PA'] as const;
+export type Credential = (typeof CREDENTIALS)[number];
+
+export const PURPOSES = [
+  'rehabilitation',
+  'comfort',
+  'prevention',
+  'recreation',
+  'stress-reduction',
+  'maintenance',
+] as const;
+export type Purpose = (typeof PURPOSES)[number];
+
+export const CONTRAINDICATIONS = [
+  'acute-inflammation',
+  'skin-infection',
+  'unhealed-fracture',
+  'burn',
+] as const;
+export type Contraindication = (typeof CONTRAINDICATIONS)[number];
+
+export const URGENCIES = ['standard', 'expedited'] as const;
+
+/** SPEC 6.2: instrument ranges, direction of improvement and minimal clinically important difference. */
+export const INSTRUMENTS = {
+  ODI: { min: 0, max: 100, better: 'lower', mcid: 10 },
+  NDI: { min: 0, max: 50, better: 'lower', mcid: 7.5 },
+  PSFS: { min: 0, max: 10, better: 'higher', mcid: 2 },
+  NPRS: { min: 0, max: 10, better: 'lower', mcid: 2 },
+  LEFS: { min: 0, max: 80, better: 'higher', mcid: 9 },
+  QuickDASH: { min: 0, max: 100, better: 'lower', mcid: 16 },
+} as const;
+export type Instrument = keyof typeof INSTRUMENTS;
+export const InstrumentName = z.enum(Object.keys(INSTRUMENTS) as [Instrument, ...Instrument[]]);
+
+function inRange(instrument: Instrument, value: number): boolean {
+  const spec = INSTRUMENTS[instrument];
+  return value >= spec.min && value <= spec.max;
+}
+
+/** Adds a range issue on `path` when a score lies outside its instrument's scale. */
+function checkScore(
+  ctx: z.RefinementCtx,
+  instrument: Instrument,
+  value: number | undefined,
+  path: PropertyKey[],
+) {
+  if (value === undefined || inRange(instrument, value)) return;
+  const { min, max } = INSTRUMENTS[instrument];
+  ctx.addIssue({ code: 'custom', path, message: `${instrument} scores lie between ${min} and ${max}` });
+}
+
+// ---------- SPEC 5.1 members ----------
+export const MemberSchema = z
+  .object({
+    lineOfBusiness: z.enum(LINES_OF_BUSINESS),
+    coverage: z.object({ effectiveFrom: IsoDate, effectiveTo: IsoDate.optional() }),
+    massageTherapy: z.object({
+      covered: z.boolean(),
+      annualVisitLimit: z.number().int().min(0).max(366),
+      initialVisitAllotment: z.number().int().min(1).max(52).default(6),
+      extensionBlock: z.number().int().min(1).max(52).default(4),
+    }),
+    priorVisitsThisYear: z.number().int().min(0).max(366).default(0),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.coverage.effectiveTo && m.coverage.effectiveTo < m.coverage.effectiveFrom) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['coverage', 'effectiveTo'],
+        message: 'must not be before effectiveFrom',
+      });
+    }
+  });
+export type Member = z.output<typeof MemberSchema>;
+export type MemberInput = z.input<typeof MemberSchema>;
+
+// ---------- SPEC 5.2 providers ----------
+export const ProviderSchema = z
+  .object({
+    name: Text(200),
+    credentials: z.array(z.enum(CREDENTIALS)).min(1).max(8),
+    licenseNumber: Text(40),
+    licenseState: z.string().regex(/^[A-Z]{2}$/, { message: 'must be a two-letter state code' }),
+    licenseExpires: IsoDate,
+    contracted: z.boolean(),
+  })
+  .strict();
+export type Provider = z.output<typeof ProviderSchema>;
+
+// ---------- SPEC 4.1 referrals ----------
+export const OutcomeMeasureGoalSchema = z
+  .object({ instrument: InstrumentName, score: z.number().finite(), goal: z.number().finite().optional() })
+  .strict()
+  .superRefine((m, ctx) => {
+    checkScore(ctx, m.instrument, m.score, ['score']);
+    checkScore(ctx, m.instrument, m.goal, ['goal']);
+  });
+
+export const ReferralSchema = z
+  .object({
+    memberId: Text(64),
+    renderingProviderNpi: Npi,
+    orderingProviderNpi: Npi,
+    urgency: z.enum(URGENCIES),
+    startDate: IsoDate,
+    requestedVisits: z.number().int().min(1).max(52),
+    diagnoses: z
+      .array(z.object({ code: Icd10Code }).strict())
+      .min(1)
+      .max(12),
+    services: z
+      .array(z.object({ cpt: Cpt, unitsPerVisit: z.number().int().min(1).max(4) }).strict())
+      .min(1)
+      .max(10),
+    clinical: z
+      .object({
+        purpose: z.enum(PURPOSES),
+        objectiveFindings: z.array(Text(500)).max(20).default([]),
+        functionalLimitations: z.array(Text(500)).max(20).default([]),
+        therapeuticBenefit: z.string().trim().max(2000).optional(),
+        expectedImprovement: z
+          .object({ withinWeeks: z.number().int().min(1).max(104).optional() })
+          .strict()
+          .optional(),
+        terminalIllness: z
+          .object({ terminal: z.boolean(), comfortCare: z.boolean() })
+          .strict()
+          .default({ terminal: false, comfortCare: false }),
+        contraindications: z.array(z.enum(CONTRAINDICATIONS)).max(4).default([]),
+        outcomeMeasures: z.array(OutcomeMeasureGoalSchema).max(6).default([]),
+        planOfCare: z.object({ certifiedByNpi: Npi, certifiedOn: IsoDate }).strict().optional(),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const seen = new Set<string>();
+    r.services.forEach((s, i) => {
+      if (seen.has(s.cpt))
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'cpt'], message: 'is listed twice' });
+      seen.add(s.cpt);
+    });
+  });
+export type Referral = z.output<typeof ReferralSchema>;
+export type ReferralInput = z.input<typeof ReferralSchema>;
+
+/** SPEC 4.1: a start date may lie up to 30 days back (retroactive) and 180 days ahead of today. */
+export const START_DATE_WINDOW = { pastDays: 30, futureDays: 180 } as const;
+
+// ---------- SPEC 4.3 visits ----------
+export const VisitSchema = z
+  .object({
+    visitId: z.uuid({ message: 'must be a UUID' }),
+    date: IsoDate,
+    renderingProviderNpi: Npi,
+    services: z
+      .array(
+        z
+          .object({
+            cpt: Cpt,
+            minutes: z.number().int().min(0).max(240),
+            bodyRegion: Text(40),
+            modifiers: z
+              .array(z.string().regex(/^[A-Z0-9]{2}$/))
+              .max(4)
+              .default([]),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(10),
+    sameDayProcedures: z
+      .array(z.object({ code: Cpt, bodyRegion: Text(40) }).strict())
+      .max(10)
+      .default([]),
+    outcomeMeasures: z
+      .array(
+        z
+          .object({ instrument: InstrumentName, score: z.number().finite() })
+          .strict()
+          .superRefine((m, ctx) => checkScore(ctx, m.instrument, m.score, ['score'])),
+      )
+      .max(6)
+      .default([]),
+    notes: z
+      .object({
+        techniques: z.array(Text(100)).max(20).default([]),
+        response: z.string().max(2000).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type Visit = z.output<typeof VisitSchema>;
+export type VisitInput = z.input<typeof VisitSchema>;
+
+// ---------- SPEC 7 review decisions ----------
+export const REVIEW_OUTCOMES = { INITIAL: ['APPROVE', 'DENY'], CONTINUATION: ['CONTINUE', 'STOP'] } as const;
+export type ReviewKind = keyof typeof REVIEW_OUTCOMES;
+export const ReviewDecisionSchema = z
+  .object({
+    outcome: z.enum(['APPROVE', 'DENY', 'CONTINUE', 'STOP']),
+    reasonCodes: z.array(z.enum(REASON_CODES)).max(10).optional(),
+    note: z.string().trim().max(4000).optional(),
+    approvedVisits: z.number().int().min(1).max(52).optional(),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.outcome === 'DENY' || d.outcome === 'STOP') {
+      if (!d.note) ctx.addIssue({ code: 'custom', path: ['note'], message: `a ${d.outcome} needs a note` });
+      if (!d.reasonCodes?.length)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reasonCodes'],
+          message: `a ${d.outcome} needs at least one reason code`,
+        });
+    }
+  });
+export type ReviewDecision = z.output<typeof ReviewDecisionSchema>;
+
+// ---------- parsing helpers ----------
+export function issuesToDetails(error: z.ZodError): ErrorDetail[] {
+  return error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(body)', message: i.message }));
+}
+
+/** Parses with a schema or throws a 422 ValidationError whose details name each bad field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ValidationError(issuesToDetails(result.error));
+  return result.data;
+}
+
+/** Referral body plus the date rules that depend on today (SPEC 4.1). */
+export function parseReferral(input: unknown, today: string): Referral {
+  const referral = parseOrThrow(ReferralSchema, input);
+  const details: ErrorDetail[] = [];
+  const earliest = addDays(today, -START_DATE_WINDOW.pastDays);
+  const latest = addDays(today, START_DATE_WINDOW.futureDays);
+  if (referral.startDate < earliest || referral.startDate > latest) {
+    details.push({ field: 'startDate', message: `must lie between ${earliest} and ${latest}` });
+  }
+  const poc = referral.clinical.planOfCare;
+  if (poc && poc.certifiedOn > today) {
+    details.push({ field: 'clinical.planOfCare.certifiedOn', message: 'must not be in the future' });
+  }
+  if (details.length) throw new ValidationError(details);
+  return referral;
+}
+
+/** Visit body plus SPEC 4.3's "a visit dated after today is 422". */
+export function parseVisit(input: unknown, today: string): Visit {
+  const visit = parseOrThrow(VisitSchema, input);
+  if (visit.date > today) throw new ValidationError([{ field: 'date', message: 'must not be after today' }]);
+  return visit;
+}
