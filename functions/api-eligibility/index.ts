@@ -1,0 +1,15 @@
+import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
+import { httpHandler, requireRole } from '../../shared/http.js';
+import { eligibilityInquiry } from '../../shared/usecases/directory.js';
+
+const repo = tableRepository();
+
+export const handler = httpHandler({
+  'GET /members/{memberId}/eligibility': async (req) => {
+    requireRole(req.caller, 'portal', 'reviewer');
+    return {
+      status: 200,
+      body: await eligibilityInquiry(repo, systemClock, req.params.memberId ?? '', req.query.date),
+    };
+  },
+});

@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { sfnWorkflowStarter } from '../../shared/aws/clients.js';
+import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
+import { readEnv } from '../../shared/env.js';
+import { httpHandler, requireRole } from '../../shared/http.js';
+import { getNotice } from '../../shared/usecases/notice.js';
+import { getReferralView, submitReferral } from '../../shared/usecases/referrals.js';
+
+const env = readEnv({ AUTH_WORKFLOW_ARN: z.string().min(1) });
+const deps = {
+  repo: tableRepository(),
+  workflow: sfnWorkflowStarter(env.AUTH_WORKFLOW_ARN),
+  clock: systemClock,
+  newId: () => `ref-${randomUUID()}`,
+};
+
+export const handler = httpHandler({
+  'POST /referrals': async (req) => {
+    const caller = requireRole(req.caller, 'portal');
+    const { answer } = await submitReferral(deps, caller, req.body, req.headers['idempotency-key']);
+    return { status: 202, body: answer };
+  },
+  'GET /referrals/{id}': async (req) => {
+    const caller = requireRole(req.caller, 'portal', 'reviewer');
+    return { status: 200, body: await getReferralView(deps.repo, caller, req.params.id ?? '') };
+  },
+  'GET /referrals/{id}/notice': async (req) => {
+    const caller = requireRole(req.caller, 'portal', 'reviewer');
+    return { status: 200, body: await getNotice(deps.repo, caller, req.params.id ?? '') };
+  },
+});

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { eventBridgePublisher, sfnWorkflowStarter } from '../../shared/aws/clients.js';
+import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
+import { readEnv } from '../../shared/env.js';
+import { reconcile } from '../../shared/usecases/reconcile.js';
+
+const env = readEnv({ AUTH_WORKFLOW_ARN: z.string().min(1), EVENT_BUS_NAME: z.string().min(1) });
+const deps = {
+  repo: tableRepository(),
+  workflow: sfnWorkflowStarter(env.AUTH_WORKFLOW_ARN),
+  events: eventBridgePublisher(env.EVENT_BUS_NAME),
+  clock: systemClock,
+};
+
+/** Scheduled every 5 minutes: re-drive referrals stuck in RECEIVED and visits never re-reviewed. */
+export const handler = async () => reconcile(deps);

@@ -1,0 +1,460 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError, TransientError } from '../errors.js';
+import type { HistoryEntry, ReferralRecord, ReviewRecord, VisitRecord } from '../model.js';
+import type { Member, Provider } from '../schemas.js';
+import { gsi, keys } from './keys.js';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** Capacity observer: the bench adds up what each operation consumed. */
+export type CapacityObserver = (operation: string, read: number, write: number) => void;
+
+const TRANSIENT = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TransactionInProgressException',
+  'TimeoutError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+]);
+
+function isConditionFailure(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'ConditionalCheckFailedException') return true;
+  if (err.name === 'TransactionCanceledException') {
+    const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+    return reasons.some((r) => r.Code === 'ConditionalCheckFailed');
+  }
+  return false;
+}
+
+function isTransient(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (TRANSIENT.has(err.name) || TRANSIENT.has((err as { code?: string }).code ?? '')) return true;
+  // A transaction that lost a race with another transaction is worth another try.
+  if (err.name === 'TransactionCanceledException') {
+    const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+    return reasons.some((r) => r.Code === 'TransactionConflict' || r.Code === 'ThrottlingError');
+  }
+  return false;
+}
+
+/** Thrown when a conditional write found the item changed or already present. */
+export class ConditionFailedError extends ConflictError {
+  constructor(cause?: unknown) {
+    super('CONCURRENT_UPDATE', 'The record changed while it was being updated; try again.', cause);
+  }
+}
+
+function strip<T extends Record<string, unknown>>(item: T | undefined): Omit<T, 'PK' | 'SK'> | undefined {
+  if (!item) return undefined;
+  const { PK: _pk, SK: _sk, GSI1PK: _a, GSI1SK: _b, GSI2PK: _c, GSI2SK: _d, expiresAt: _e, ...rest } = item;
+  return rest as Omit<T, 'PK' | 'SK'>;
+}
+
+/** A set of writes that must all happen or none (SPEC 2: a determination and its history entry, a visit and the ledger). */
+export class Transaction {
+  readonly items: TransactItem[] = [];
+  constructor(private readonly table: string) {}
+
+  /** Writes the referral, requiring the version read earlier (null = must not exist yet). */
+  putReferral(record: ReferralRecord, expectedVersion: number | null): this {
+    const next = { ...record, version: (expectedVersion ?? 0) + 1 };
+    const item: Record<string, unknown> = {
+      ...keys.referral(record.referralId),
+      ...next,
+      GSI1PK: gsi.portalReferrals(record.portalId),
+      GSI1SK: `${record.receivedAt}#${record.referralId}`,
+    };
+    if (record.status === 'RECEIVED' && !record.failure) {
+      item.GSI2PK = gsi.reconcileReferrals;
+      item.GSI2SK = `${record.receivedAt}#${record.referralId}`;
+    }
+    this.items.push({
+      Put: {
+        TableName: this.table,
+        Item: item,
+        ConditionExpression:
+          expectedVersion === null ? 'attribute_not_exists(PK)' : '#version = :expectedVersion',
+        ...(expectedVersion === null
+          ? {}
+          : {
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':expectedVersion': expectedVersion },
+            }),
+      },
+    });
+    record.version = next.version;
+    return this;
+  }
+
+  addHistory(referralId: string, entry: HistoryEntry): this {
+    this.items.push({
+      Put: {
+        TableName: this.table,
+        Item: { ...keys.history(referralId, entry.at, randomUUID().slice(0, 8)), ...entry },
+      },
+    });
+    return this;
+  }
+
+  /** Writes a review; `expect` guards the status read earlier (or requires a new review). */
+  putReview(review: ReviewRecord, expect: 'new' | 'OPEN' | 'any'): this {
+    const item: Record<string, unknown> = { ...keys.review(review.reviewId), ...review };
+    if (review.status === 'OPEN') {
+      item.GSI1PK = gsi.openReviews;
+      item.GSI1SK = `${review.dueAt}#${review.reviewId}`;
+    }
+    const condition =
+      expect === 'new'
+        ? { ConditionExpression: 'attribute_not_exists(PK)' }
+        : expect === 'OPEN'
+          ? {
+              ConditionExpression: '#status = :open',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':open': 'OPEN' },
+            }
+          : {};
+    this.items.push({ Put: { TableName: this.table, Item: item, ...condition } });
+    return this;
+  }
+
+  /** Writes a visit; a new one must not exist yet (the visitId is the client's idempotency key). */
+  putVisit(visit: VisitRecord, isNew: boolean): this {
+    const item: Record<string, unknown> = {
+      ...keys.visit(visit.referralId, visit.visitId),
+      ...visit,
+      GSI1PK: gsi.memberVisits(visit.memberId, Number(visit.visit.date.slice(0, 4))),
+      GSI1SK: `${visit.visit.date}#${visit.visitId}`,
+    };
+    if (!visit.reReview) {
+      item.GSI2PK = gsi.reconcileVisits;
+      item.GSI2SK = `${visit.receivedAt}#${visit.visitId}`;
+    }
+    this.items.push({
+      Put: {
+        TableName: this.table,
+        Item: item,
+        ...(isNew ? { ConditionExpression: 'attribute_not_exists(PK)' } : {}),
+      },
+    });
+    return this;
+  }
+
+  /** Counts a visit against the member's year, refusing to pass the yearly limit. */
+  countMemberVisit(memberId: string, year: number, yearlyAllowance: number): this {
+    this.items.push({
+      Update: {
+        TableName: this.table,
+        Key: keys.memberYear(memberId, year),
+        UpdateExpression: 'ADD visitsUsed :one',
+        ConditionExpression: 'attribute_not_exists(visitsUsed) OR visitsUsed < :allowance',
+        ExpressionAttributeValues: { ':one': 1, ':allowance': yearlyAllowance },
+      },
+    });
+    return this;
+  }
+
+  putIdempotency(scope: string, key: string, bodyHash: string, response: unknown, expiresAt: number): this {
+    this.items.push({
+      Put: {
+        TableName: this.table,
+        Item: { ...keys.idempotency(scope, key), bodyHash, response, expiresAt },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    });
+    return this;
+  }
+}
+
+export interface ReferralBundle {
+  referral: ReferralRecord;
+  history: HistoryEntry[];
+  visits: VisitRecord[];
+}
+
+/** Data access over the single table. The only module that knows the key layout. */
+export class Repository {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    readonly table: string,
+    private readonly onCapacity?: CapacityObserver,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  transaction(): Transaction {
+    return new Transaction(this.table);
+  }
+
+  async commit(tx: Transaction): Promise<void> {
+    if (tx.items.length === 0) return;
+    await this.send(
+      'TransactWriteItems',
+      new TransactWriteCommand({ TransactItems: tx.items, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+  }
+
+  async getMember(memberId: string): Promise<Member | undefined> {
+    return strip(await this.get<Member & Record<string, unknown>>(keys.member(memberId))) as
+      | Member
+      | undefined;
+  }
+
+  async putMember(memberId: string, member: Member): Promise<void> {
+    await this.send(
+      'PutItem',
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...keys.member(memberId), ...member },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  /** Visits recorded in the system for a member in one calendar year (SPEC 5.1). */
+  async getMemberVisitsUsed(memberId: string, year: number): Promise<number> {
+    const item = await this.get<{ visitsUsed?: number }>(keys.memberYear(memberId, year));
+    return item?.visitsUsed ?? 0;
+  }
+
+  async getProvider(npi: string): Promise<Provider | undefined> {
+    return strip(await this.get<Provider & Record<string, unknown>>(keys.provider(npi))) as
+      | Provider
+      | undefined;
+  }
+
+  async putProvider(npi: string, provider: Provider): Promise<void> {
+    await this.send(
+      'PutItem',
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...keys.provider(npi), ...provider },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async getReferral(referralId: string): Promise<ReferralRecord | undefined> {
+    return strip(await this.get<ReferralRecord & Record<string, unknown>>(keys.referral(referralId))) as
+      | ReferralRecord
+      | undefined;
+  }
+
+  /** The referral with its history and visits: one query over its partition. */
+  async getReferralBundle(referralId: string): Promise<ReferralBundle | undefined> {
+    const items = await this.queryAll({
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.referralPartition(referralId) },
+      ConsistentRead: true,
+    });
+    let referral: ReferralRecord | undefined;
+    const history: HistoryEntry[] = [];
+    const visits: VisitRecord[] = [];
+    for (const item of items) {
+      const sk = String(item.SK);
+      if (sk === 'REFERRAL') referral = strip(item) as unknown as ReferralRecord;
+      else if (sk.startsWith('HISTORY#')) history.push(strip(item) as unknown as HistoryEntry);
+      else if (sk.startsWith('VISIT#')) visits.push(strip(item) as unknown as VisitRecord);
+    }
+    if (!referral) return undefined;
+    history.sort((a, b) => a.at.localeCompare(b.at));
+    visits.sort((a, b) => a.visitNumber - b.visitNumber);
+    return { referral, history, visits };
+  }
+
+  async getVisit(referralId: string, visitId: string): Promise<VisitRecord | undefined> {
+    return strip(await this.get<VisitRecord & Record<string, unknown>>(keys.visit(referralId, visitId))) as
+      | VisitRecord
+      | undefined;
+  }
+
+  /** Claims a visit's re-review; false when another delivery of the same visit claimed it first. */
+  async claimReReview(referralId: string, visitId: string, claim: string): Promise<boolean> {
+    try {
+      await this.send(
+        'UpdateItem',
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.visit(referralId, visitId),
+          UpdateExpression: 'SET reReviewClaim = :claim',
+          ConditionExpression:
+            'attribute_exists(PK) AND attribute_not_exists(reReviewClaim) AND attribute_not_exists(reReview)',
+          ExpressionAttributeValues: { ':claim': claim },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionFailedError) return false;
+      throw err;
+    }
+  }
+
+  /** Releases a claim whose execution died (local crash recovery, failures), so a re-drive can redo the re-review. */
+  async releaseReReviewClaim(referralId: string, visitId: string): Promise<void> {
+    await this.send(
+      'UpdateItem',
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.visit(referralId, visitId),
+        UpdateExpression: 'REMOVE reReviewClaim',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(reReview)',
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    ).catch((err) => {
+      if (!(err instanceof ConditionFailedError)) throw err;
+    });
+  }
+
+  async getReview(reviewId: string): Promise<ReviewRecord | undefined> {
+    return strip(await this.get<ReviewRecord & Record<string, unknown>>(keys.review(reviewId))) as
+      | ReviewRecord
+      | undefined;
+  }
+
+  async getReviews(reviewIds: string[]): Promise<ReviewRecord[]> {
+    if (reviewIds.length === 0) return [];
+    const out: ReviewRecord[] = [];
+    for (let i = 0; i < reviewIds.length; i += 100) {
+      const chunk = reviewIds.slice(i, i + 100);
+      const res = await this.send(
+        'BatchGetItem',
+        new BatchGetCommand({
+          RequestItems: { [this.table]: { Keys: chunk.map((id) => keys.review(id)), ConsistentRead: true } },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      for (const item of res.Responses?.[this.table] ?? []) out.push(strip(item) as unknown as ReviewRecord);
+    }
+    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Open reviews, soonest due first (GSI1 sorts by due time). */
+  async listOpenReviews(limit = 200): Promise<ReviewRecord[]> {
+    const items = await this.queryAll(
+      {
+        TableName: this.table,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': gsi.openReviews },
+      },
+      limit,
+    );
+    return items.map((i) => strip(i) as unknown as ReviewRecord).filter((r) => r.status === 'OPEN');
+  }
+
+  /** Referrals still RECEIVED, and visits not yet re-reviewed, older than `before` (the reconciliation's work list). */
+  async listUnfinished(
+    kind: 'referral' | 'visit',
+    before: string,
+    limit = 100,
+  ): Promise<Record<string, unknown>[]> {
+    const items = await this.queryAll(
+      {
+        TableName: this.table,
+        IndexName: 'GSI2',
+        KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK < :before',
+        ExpressionAttributeValues: {
+          ':pk': kind === 'referral' ? gsi.reconcileReferrals : gsi.reconcileVisits,
+          ':before': before,
+        },
+      },
+      limit,
+    );
+    return items.map((i) => strip(i) as Record<string, unknown>);
+  }
+
+  async getIdempotency(
+    scope: string,
+    key: string,
+  ): Promise<{ bodyHash: string; response: unknown } | undefined> {
+    const item = await this.get<{ bodyHash: string; response: unknown; expiresAt: number }>(
+      keys.idempotency(scope, key),
+    );
+    // TTL deletion lags; an expired record no longer counts.
+    if (!item || item.expiresAt * 1000 < Date.now()) return undefined;
+    return { bodyHash: item.bodyHash, response: item.response };
+  }
+
+  private async get<T>(key: Record<string, string>): Promise<T | undefined> {
+    const res = await this.send(
+      'GetItem',
+      new GetCommand({
+        TableName: this.table,
+        Key: key,
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    return res.Item as T | undefined;
+  }
+
+  private async queryAll(
+    input: QueryCommandInput,
+    limit = Number.POSITIVE_INFINITY,
+  ): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.send(
+        'Query',
+        new QueryCommand({ ...input, ExclusiveStartKey: start, ReturnConsumedCapacity: 'TOTAL' }),
+      );
+      out.push(...((res.Items ?? []) as Record<string, unknown>[]));
+      start = res.LastEvaluatedKey;
+    } while (start && out.length < limit);
+    return out.slice(0, Number.isFinite(limit) ? limit : undefined);
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: each command's own output type flows back to the caller
+  private async send<C extends { input: unknown }>(operation: string, command: C): Promise<any> {
+    try {
+      // biome-ignore lint/suspicious/noExplicitAny: the document client's overloads do not accept a generic command
+      const res = await this.doc.send(command as any);
+      if (this.onCapacity) {
+        const consumed = (res as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+        const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+        let read = 0;
+        let write = 0;
+        for (const c of list as {
+          ReadCapacityUnits?: number;
+          WriteCapacityUnits?: number;
+          CapacityUnits?: number;
+        }[]) {
+          read += c.ReadCapacityUnits ?? 0;
+          write += c.WriteCapacityUnits ?? 0;
+          if (c.ReadCapacityUnits === undefined && c.WriteCapacityUnits === undefined) {
+            // DynamoDB reports only CapacityUnits for some operations: attribute by operation kind.
+            if (/Get|Query/.test(operation)) read += c.CapacityUnits ?? 0;
+            else write += c.CapacityUnits ?? 0;
+          }
+        }
+        this.onCapacity(operation, read, write);
+      }
+      return res;
+    } catch (err) {
+      if (isConditionFailure(err)) throw new ConditionFailedError(err);
+      if (isTransient(err)) throw new TransientError(`DynamoDB ${operation} failed transiently`, err);
+      throw err;
+    }
+  }
+}

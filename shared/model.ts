@@ -1,0 +1,151 @@
+/** What the system stores and shows: referral, authorization, review and visit records. */
+import type { ReasonCode } from './reasons.js';
+import type { Referral, ReviewKind, Visit } from './schemas.js';
+
+export const REFERRAL_STATUSES = [
+  'RECEIVED',
+  'PENDING_REVIEW',
+  'APPROVED',
+  'PARTIALLY_APPROVED',
+  'DENIED',
+] as const;
+export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
+export const FINAL_STATUSES: readonly ReferralStatus[] = ['APPROVED', 'PARTIALLY_APPROVED', 'DENIED'];
+
+export const AUTHORIZATION_STATUSES = [
+  'ACTIVE',
+  'PENDING_REVIEW',
+  'COMPLETED',
+  'STOPPED',
+  'EXHAUSTED',
+] as const;
+export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
+
+export type Actor = 'system' | { id: string; credential: string };
+
+export interface CriterionFinding {
+  id: string;
+  met: boolean | null;
+  evidence: string;
+}
+
+export interface LineResult {
+  cpt: string;
+  unitsPerVisit: number;
+  status: 'APPROVED' | 'DENIED' | 'PENDING_REVIEW';
+  reasons: ReasonCode[];
+  separatelyPayable: boolean;
+}
+
+export interface AuthorizationRecord {
+  status: AuthorizationStatus;
+  reasons: ReasonCode[];
+  basis: 'A' | 'B' | 'MEDICARE';
+  visitsRequested: number;
+  visitsAuthorized: number;
+  visitsUsed: number;
+  validFrom: string;
+  validTo: string;
+  approvedCpts: string[];
+}
+
+/** Who caused a state change: the system, or a signed-in person with their role. */
+export type HistoryActor = 'system' | { id: string; role: string; credential?: string };
+
+export interface HistoryEntry {
+  at: string;
+  actor: HistoryActor;
+  event: string;
+  status?: string;
+  reasons?: ReasonCode[];
+}
+
+export interface ReferralRecord {
+  referralId: string;
+  portalId: string;
+  submittedBy: string;
+  receivedAt: string;
+  status: ReferralStatus;
+  request: Referral;
+  reasons: ReasonCode[];
+  criteria: CriterionFinding[];
+  lines: LineResult[];
+  recommendation: 'APPROVE' | 'DENY' | null;
+  decisionDueAt: string;
+  policyVersion: string;
+  decidedBy?: Actor;
+  decidedAt?: string;
+  authorization?: AuthorizationRecord;
+  /** What an approval would grant while the referral waits for a reviewer. */
+  proposedAuthorization?: Omit<AuthorizationRecord, 'status' | 'reasons' | 'visitsUsed'>;
+  reviewIds: string[];
+  failure?: { error: string; at: string };
+  /** Optimistic-locking counter: every write checks and bumps it. */
+  version: number;
+}
+
+export interface ReReviewRecord {
+  action: string;
+  reasons: ReasonCode[];
+  explanation: string;
+  at: string;
+  reviewId?: string;
+  decidedBy?: Actor;
+}
+
+export interface VisitRecord {
+  referralId: string;
+  visitId: string;
+  visitNumber: number;
+  memberId: string;
+  bodyHash: string;
+  receivedAt: string;
+  visit: Visit;
+  billing: unknown;
+  reReview?: ReReviewRecord;
+  /** Set by the first re-review that claims this visit: the exactly-once guard. */
+  reReviewClaim?: string;
+}
+
+export interface ReviewRecord {
+  reviewId: string;
+  referralId: string;
+  kind: ReviewKind;
+  visitId?: string;
+  status: 'OPEN' | 'DECIDED';
+  recommendation: string | null;
+  reasons: ReasonCode[];
+  createdAt: string;
+  dueAt: string;
+  escalated: boolean;
+  escalatedAt?: string;
+  /** The workflow's callback token. Held server-side only: never in a response, log or page. */
+  taskToken: string;
+  decision?: {
+    outcome: string;
+    reasonCodes: ReasonCode[];
+    note?: string;
+    approvedVisits?: number;
+    reviewer: { id: string; credential: string };
+    decidedAt: string;
+  };
+}
+
+export type PublicReview = Omit<ReviewRecord, 'taskToken'>;
+
+export function withoutToken(review: ReviewRecord): PublicReview {
+  const { taskToken: _hidden, ...rest } = review;
+  return rest;
+}
+
+export interface Caller {
+  sub: string;
+  roles: string[];
+  portalId?: string;
+  credential?: string;
+}
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };

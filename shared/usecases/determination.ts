@@ -1,0 +1,201 @@
+import type { Repository } from '../data/repository.js';
+import { yearOf } from '../dates.js';
+import { NotFoundError } from '../errors.js';
+import { type Clock, FINAL_STATUSES, type LineResult, type ReferralRecord } from '../model.js';
+import { logger } from '../observability.js';
+import { type Authorization, authorizationFor, type Determination, determine } from '../policy/determine.js';
+import type { ReasonCode } from '../reasons.js';
+import { loadReferral, nowIso, secondsUntil } from './common.js';
+
+/** The AuthorizationWorkflow's state as the tasks see it. */
+export interface AuthorizationState {
+  referralId: string;
+  evaluation?: Evaluation;
+  decision?: ReviewerDecision;
+  failure?: { Error?: string; Cause?: string };
+}
+
+export interface Evaluation {
+  referralId: string;
+  needsReview: boolean;
+  reviewTimeoutSeconds: number;
+  alreadyFinal: boolean;
+  determination: Determination;
+}
+
+/** What the decision handler sends back through the task token. */
+export interface ReviewerDecision {
+  reviewId: string;
+  outcome: 'APPROVE' | 'DENY' | 'CONTINUE' | 'STOP';
+  reasonCodes: ReasonCode[];
+  note?: string;
+  approvedVisits?: number;
+  reviewer: { id: string; credential: string };
+  decidedAt: string;
+}
+
+async function loadContext(repo: Repository, referral: ReferralRecord) {
+  const r = referral.request;
+  const certifierNpi = r.clinical.planOfCare?.certifiedByNpi;
+  const needCertifier =
+    certifierNpi && certifierNpi !== r.orderingProviderNpi && certifierNpi !== r.renderingProviderNpi;
+  // Independent reads, issued together.
+  const [member, renderingProvider, orderingProvider, certifyingProvider, visitsRecordedThisYear] =
+    await Promise.all([
+      repo.getMember(r.memberId),
+      repo.getProvider(r.renderingProviderNpi),
+      repo.getProvider(r.orderingProviderNpi),
+      needCertifier ? repo.getProvider(certifierNpi) : Promise.resolve(undefined),
+      repo.getMemberVisitsUsed(r.memberId, yearOf(r.startDate)),
+    ]);
+  return { member, renderingProvider, orderingProvider, certifyingProvider, visitsRecordedThisYear };
+}
+
+/** Evaluate: eligibility, provider, codes and clinical criteria (SPEC 5), as one pure call over loaded data. */
+export async function evaluateReferral(
+  repo: Repository,
+  clock: Clock,
+  referralId: string,
+): Promise<Evaluation> {
+  const referral = await loadReferral(repo, referralId);
+  const ctx = await loadContext(repo, referral);
+  const determination = determine({
+    referral: referral.request,
+    member: ctx.member,
+    renderingProvider: ctx.renderingProvider,
+    orderingProvider: ctx.orderingProvider,
+    certifyingProvider: ctx.certifyingProvider,
+    visitsRecordedThisYear: ctx.visitsRecordedThisYear,
+    receivedAt: referral.receivedAt,
+  });
+  const alreadyFinal = FINAL_STATUSES.includes(referral.status);
+  logger.info('referral evaluated', { referralId, status: determination.status, alreadyFinal });
+  return {
+    referralId,
+    needsReview: !alreadyFinal && determination.status === 'PENDING_REVIEW',
+    reviewTimeoutSeconds: secondsUntil(referral.decisionDueAt, clock),
+    alreadyFinal,
+    determination,
+  };
+}
+
+function toAuthorizationRecord(a: Authorization, lines: LineResult[], reasons: ReasonCode[]) {
+  return {
+    status: 'ACTIVE' as const,
+    reasons,
+    basis: a.basis,
+    visitsRequested: a.visitsRequested,
+    visitsAuthorized: a.visitsAuthorized,
+    visitsUsed: 0,
+    validFrom: a.validFrom,
+    validTo: a.validTo,
+    approvedCpts: lines.filter((l) => l.status === 'APPROVED').map((l) => l.cpt),
+  };
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+/**
+ * Record the determination (automatic, or a reviewer's) and its history entry in one transaction.
+ * Idempotent: a referral already final is left as it is.
+ */
+export async function recordDetermination(repo: Repository, clock: Clock, state: AuthorizationState) {
+  const referral = await loadReferral(repo, state.referralId);
+  if (FINAL_STATUSES.includes(referral.status)) return { status: referral.status, alreadyRecorded: true };
+  const evaluation = state.evaluation;
+  if (!evaluation) throw new NotFoundError(`Evaluation for referral ${state.referralId}`);
+  const det = evaluation.determination;
+  const at = nowIso(clock);
+  const expected = referral.version;
+  const decision = state.decision;
+
+  if (!decision) {
+    referral.status = det.status === 'PENDING_REVIEW' ? 'PENDING_REVIEW' : det.status;
+    referral.reasons = det.reasons;
+    referral.criteria = det.criteria;
+    referral.lines = det.lines;
+    referral.recommendation = det.recommendation;
+    referral.decidedBy = 'system';
+    referral.decidedAt = at;
+    if (det.authorization) referral.authorization = toAuthorizationRecord(det.authorization, det.lines, []);
+  } else if (decision.outcome === 'APPROVE') {
+    const ctx = await loadContext(repo, referral);
+    const basis = det.proposedAuthorization?.basis ?? 'A';
+    const lines: LineResult[] = det.lines.map((l) =>
+      l.status === 'PENDING_REVIEW' ? { ...l, status: 'APPROVED', reasons: ['REVIEWER_APPROVED'] } : l,
+    );
+    const auth = ctx.member
+      ? authorizationFor(
+          referral.request,
+          ctx.member,
+          ctx.visitsRecordedThisYear,
+          basis,
+          decision.approvedVisits,
+        )
+      : undefined;
+    const partial = lines.some((l) => l.status === 'DENIED') || Boolean(auth?.yearlyLimitApplied);
+    referral.status = partial ? 'PARTIALLY_APPROVED' : 'APPROVED';
+    referral.reasons = unique<ReasonCode>([
+      ...decision.reasonCodes,
+      'REVIEWER_APPROVED',
+      ...lines.flatMap((l) => (l.status === 'DENIED' ? l.reasons : [])),
+      ...(auth?.yearlyLimitApplied ? (['BENEFIT_LIMIT_APPLIED'] as ReasonCode[]) : []),
+    ]);
+    referral.lines = lines;
+    referral.criteria = det.criteria;
+    referral.recommendation = null;
+    if (auth) referral.authorization = toAuthorizationRecord(auth, lines, []);
+  } else {
+    const reasons = unique<ReasonCode>([...decision.reasonCodes, 'REVIEWER_DENIED']);
+    referral.status = 'DENIED';
+    referral.reasons = reasons;
+    referral.criteria = det.criteria;
+    referral.lines = det.lines.map((l) => (l.status === 'DENIED' ? l : { ...l, status: 'DENIED', reasons }));
+    referral.recommendation = null;
+  }
+  if (decision) {
+    referral.decidedBy = decision.reviewer;
+    referral.decidedAt = decision.decidedAt;
+  }
+  delete referral.proposedAuthorization;
+  await repo.commit(
+    repo
+      .transaction()
+      .putReferral(referral, expected)
+      .addHistory(referral.referralId, {
+        at,
+        actor: decision
+          ? { id: decision.reviewer.id, role: 'reviewer', credential: decision.reviewer.credential }
+          : 'system',
+        event: decision ? `REVIEWER_${decision.outcome}` : 'DETERMINED',
+        status: referral.status,
+        reasons: referral.reasons,
+      }),
+  );
+  logger.info('determination recorded', {
+    referralId: referral.referralId,
+    status: referral.status,
+    by: decision ? 'reviewer' : 'system',
+  });
+  return { status: referral.status, alreadyRecorded: false };
+}
+
+/** A domain error stopped the workflow: note it on the referral (without PHI) so it is visible and not re-driven forever. */
+export async function recordFailure(repo: Repository, clock: Clock, referralId: string, error: string) {
+  const referral = await repo.getReferral(referralId);
+  if (!referral || FINAL_STATUSES.includes(referral.status)) return;
+  const at = nowIso(clock);
+  const expected = referral.version;
+  referral.failure = { error, at };
+  await repo.commit(
+    repo.transaction().putReferral(referral, expected).addHistory(referralId, {
+      at,
+      actor: 'system',
+      event: 'DETERMINATION_FAILED',
+      status: referral.status,
+    }),
+  );
+  logger.error('determination failed', { referralId, error });
+}

@@ -1,0 +1,329 @@
+import { describeReason } from '../catalogue.js';
+import { ConditionFailedError, type Repository } from '../data/repository.js';
+import { addHours } from '../dates.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { type Caller, type Clock, type ReviewRecord, withoutToken } from '../model.js';
+import { logger } from '../observability.js';
+import { type EventPublisher, type TaskCallbacks, TaskGoneError } from '../ports.js';
+import type { ReReviewOutcome } from '../progress.js';
+import {
+  parseOrThrow,
+  REVIEW_OUTCOMES,
+  type ReviewDecision,
+  ReviewDecisionSchema,
+  type ReviewKind,
+} from '../schemas.js';
+import { loadReferral, nowIso } from './common.js';
+import type { AuthorizationState, ReviewerDecision } from './determination.js';
+import { referralView } from './referrals.js';
+
+/** The ContinuationReviewWorkflow's state as the tasks see it. */
+export interface ContinuationState {
+  detail?: { referralId?: string; visit?: { visitId?: string } };
+  rereview?: { referralId: string; visitId: string; outcome: ReReviewOutcome; dueAt: string };
+  decision?: ReviewerDecision;
+}
+
+export interface OpenReviewInput {
+  kind: ReviewKind;
+  taskToken: string;
+  escalated: boolean;
+  state: AuthorizationState | ContinuationState;
+}
+
+/** Review ids are derived from what they review, so a re-driven workflow finds its review again. */
+export const reviewIdFor = (kind: ReviewKind, id: string) =>
+  kind === 'INITIAL' ? `rv-${id}` : `rv-visit-${id}`;
+
+/** Continuation reviews get the standard clock unless the referral was expedited (SPEC 5.5 due times). */
+export function continuationDueAt(urgency: 'standard' | 'expedited', now: string): string {
+  return addHours(now, urgency === 'expedited' ? 24 : 72);
+}
+
+/**
+ * The waitForTaskToken task: create the review holding the callback token (or, when the workflow
+ * re-arms the wait after an escalation or a re-drive, store the new token on the same review).
+ */
+export async function openReview(
+  repo: Repository,
+  clock: Clock,
+  input: OpenReviewInput,
+): Promise<{ reviewId: string }> {
+  const at = nowIso(clock);
+  if (input.kind === 'INITIAL') {
+    const state = input.state as AuthorizationState;
+    const reviewId = reviewIdFor('INITIAL', state.referralId);
+    const existing = await repo.getReview(reviewId);
+    if (existing) return rearm(repo, existing, input.taskToken);
+    const det = state.evaluation?.determination;
+    if (!det) throw new NotFoundError(`Evaluation for referral ${state.referralId}`);
+    const referral = await loadReferral(repo, state.referralId);
+    const expected = referral.version;
+    const review: ReviewRecord = {
+      reviewId,
+      referralId: referral.referralId,
+      kind: 'INITIAL',
+      status: 'OPEN',
+      recommendation: det.recommendation,
+      reasons: det.reasons,
+      createdAt: at,
+      dueAt: referral.decisionDueAt,
+      escalated: false,
+      taskToken: input.taskToken,
+    };
+    Object.assign(referral, {
+      status: 'PENDING_REVIEW',
+      reasons: det.reasons,
+      criteria: det.criteria,
+      lines: det.lines,
+      recommendation: det.recommendation,
+      reviewIds: [...referral.reviewIds, reviewId],
+    });
+    if (det.proposedAuthorization) {
+      const { yearlyLimitApplied: _y, ...proposed } = det.proposedAuthorization;
+      referral.proposedAuthorization = {
+        ...proposed,
+        approvedCpts: det.lines.filter((l) => l.status !== 'DENIED').map((l) => l.cpt),
+      };
+    }
+    await repo.commit(
+      repo
+        .transaction()
+        .putReview(review, 'new')
+        .putReferral(referral, expected)
+        .addHistory(referral.referralId, {
+          at,
+          actor: 'system',
+          event: 'REVIEW_OPENED',
+          status: 'PENDING_REVIEW',
+          reasons: det.reasons,
+        }),
+    );
+    logger.info('review opened', { reviewId, referralId: referral.referralId, kind: 'INITIAL' });
+    return { reviewId };
+  }
+
+  const state = input.state as ContinuationState;
+  const rr = state.rereview;
+  if (!rr) throw new NotFoundError('Re-review result');
+  const reviewId = reviewIdFor('CONTINUATION', rr.visitId);
+  const existing = await repo.getReview(reviewId);
+  if (existing) return rearm(repo, existing, input.taskToken);
+  const bundle = await repo.getReferralBundle(rr.referralId);
+  const visit = bundle?.visits.find((v) => v.visitId === rr.visitId);
+  if (!bundle || !visit || !bundle.referral.authorization) throw new NotFoundError(`Visit ${rr.visitId}`);
+  const { referral } = bundle;
+  const expected = referral.version;
+  const authorization = referral.authorization!;
+  const outcome = rr.outcome;
+  const review: ReviewRecord = {
+    reviewId,
+    referralId: referral.referralId,
+    kind: 'CONTINUATION',
+    visitId: rr.visitId,
+    status: 'OPEN',
+    recommendation: outcome.action === 'REVIEW' ? outcome.recommendation : null,
+    reasons: outcome.reasons,
+    createdAt: at,
+    dueAt: rr.dueAt,
+    escalated: false,
+    taskToken: input.taskToken,
+  };
+  authorization.status = 'PENDING_REVIEW';
+  authorization.reasons = outcome.reasons;
+  referral.reviewIds = [...referral.reviewIds, reviewId];
+  visit.reReview = {
+    action: 'REVIEW',
+    reasons: outcome.reasons,
+    explanation: outcome.explanation,
+    at,
+    reviewId,
+  };
+  await repo.commit(
+    repo
+      .transaction()
+      .putReview(review, 'new')
+      .putReferral(referral, expected)
+      .putVisit(visit, false)
+      .addHistory(referral.referralId, {
+        at,
+        actor: 'system',
+        event: 'CONTINUATION_REVIEW_OPENED',
+        reasons: outcome.reasons,
+      }),
+  );
+  logger.info('review opened', {
+    reviewId,
+    referralId: referral.referralId,
+    visitId: rr.visitId,
+    kind: 'CONTINUATION',
+  });
+  return { reviewId };
+}
+
+async function rearm(repo: Repository, review: ReviewRecord, taskToken: string) {
+  if (review.status !== 'OPEN') {
+    // Decided, but the decision never reached this execution; nothing to re-arm.
+    logger.warn('review already decided when the workflow re-armed it', { reviewId: review.reviewId });
+    return { reviewId: review.reviewId };
+  }
+  await repo.commit(repo.transaction().putReview({ ...review, taskToken }, 'OPEN'));
+  return { reviewId: review.reviewId };
+}
+
+/** Past its due time a review is flagged and announced, never decided by the software (SPEC 7). */
+export async function escalateReview(
+  repo: Repository,
+  events: EventPublisher,
+  clock: Clock,
+  kind: ReviewKind,
+  state: AuthorizationState | ContinuationState,
+) {
+  const reviewId =
+    kind === 'INITIAL'
+      ? reviewIdFor('INITIAL', (state as AuthorizationState).referralId)
+      : reviewIdFor('CONTINUATION', (state as ContinuationState).rereview?.visitId ?? '');
+  const review = await repo.getReview(reviewId);
+  if (!review) throw new NotFoundError(`Review ${reviewId}`);
+  if (review.status !== 'OPEN') return { reviewId, escalated: false };
+  const at = nowIso(clock);
+  await repo.commit(
+    repo
+      .transaction()
+      .putReview({ ...review, escalated: true, escalatedAt: review.escalatedAt ?? at }, 'OPEN')
+      .addHistory(review.referralId, { at, actor: 'system', event: 'REVIEW_ESCALATED' }),
+  );
+  await events.publish('prior-auth.reviews', 'ReviewOverdue', {
+    schemaVersion: '1',
+    reviewId,
+    referralId: review.referralId,
+    kind: review.kind,
+    dueAt: review.dueAt,
+    escalatedAt: at,
+  });
+  logger.warn('review overdue: escalated', { reviewId, referralId: review.referralId });
+  return { reviewId, escalated: true };
+}
+
+function queueItem(r: ReviewRecord, now: string) {
+  const overdue = r.dueAt < now;
+  return {
+    reviewId: r.reviewId,
+    referralId: r.referralId,
+    kind: r.kind,
+    recommendation: r.recommendation,
+    reasons: r.reasons,
+    dueAt: r.dueAt,
+    overdue,
+    escalated: r.escalated || overdue,
+  };
+}
+
+/** GET /reviews?status=open: soonest due first. */
+export async function listOpenReviews(repo: Repository, clock: Clock, status: string | undefined) {
+  if (status !== undefined && status !== 'open') {
+    throw new ValidationError([{ field: 'status', message: "only 'open' is supported" }]);
+  }
+  const now = nowIso(clock);
+  const items = (await repo.listOpenReviews()).map((r) => queueItem(r, now));
+  return { items };
+}
+
+/** GET /reviews/{id}: the review with the referral's evidence and each reason's policy text. */
+export async function getReviewDetail(repo: Repository, clock: Clock, reviewId: string) {
+  const review = await repo.getReview(reviewId);
+  if (!review) throw new NotFoundError(`Review ${reviewId}`);
+  const bundle = await repo.getReferralBundle(review.referralId);
+  if (!bundle) throw new NotFoundError(`Referral ${review.referralId}`);
+  const reviews = await repo.getReviews(bundle.referral.reviewIds);
+  const request = bundle.referral.request;
+  const now = nowIso(clock);
+  return {
+    ...withoutToken(review),
+    ...queueItem(review, now),
+    allowedOutcomes: REVIEW_OUTCOMES[review.kind],
+    reasonTexts: Object.fromEntries(review.reasons.map((c) => [c, describeReason(c)])),
+    evidence: {
+      request: {
+        memberId: request.memberId,
+        urgency: request.urgency,
+        startDate: request.startDate,
+        requestedVisits: request.requestedVisits,
+        diagnoses: request.diagnoses,
+        services: request.services,
+        renderingProviderNpi: request.renderingProviderNpi,
+        orderingProviderNpi: request.orderingProviderNpi,
+        clinical: request.clinical,
+      },
+      referral: referralView(bundle.referral, bundle.history, bundle.visits, reviews),
+    },
+  };
+}
+
+export interface DecideDeps {
+  repo: Repository;
+  callbacks: TaskCallbacks;
+  clock: Clock;
+}
+
+/**
+ * POST /reviews/{id}/decision. The conditional write (OPEN → DECIDED) comes before the task result
+ * is sent, so of two racing decisions exactly one wins; the loser gets 409. A decision whose
+ * execution has gone is undone and answers 409 too.
+ */
+export async function decideReview(deps: DecideDeps, reviewer: Caller, reviewId: string, body: unknown) {
+  const decision: ReviewDecision = parseOrThrow(ReviewDecisionSchema, body);
+  const review = await deps.repo.getReview(reviewId);
+  if (!review) throw new NotFoundError(`Review ${reviewId}`);
+  const allowed: readonly string[] = REVIEW_OUTCOMES[review.kind];
+  if (!allowed.includes(decision.outcome)) {
+    throw new ValidationError([
+      { field: 'outcome', message: `a ${review.kind} review takes ${allowed.join(' or ')}` },
+    ]);
+  }
+  if (review.status !== 'OPEN') throw alreadyDecided(reviewId);
+  const credential = reviewer.credential ?? 'unknown';
+  const sent: ReviewerDecision = {
+    reviewId,
+    outcome: decision.outcome,
+    reasonCodes: decision.reasonCodes ?? [],
+    reviewer: { id: reviewer.sub, credential },
+    decidedAt: nowIso(deps.clock),
+  };
+  if (decision.note) sent.note = decision.note;
+  if (decision.approvedVisits !== undefined) sent.approvedVisits = decision.approvedVisits;
+  const decided: ReviewRecord = { ...review, status: 'DECIDED', decision: { ...sent } };
+  try {
+    await deps.repo.commit(deps.repo.transaction().putReview(decided, 'OPEN'));
+  } catch (err) {
+    if (err instanceof ConditionFailedError) throw alreadyDecided(reviewId);
+    throw err;
+  }
+  try {
+    await deps.callbacks.succeed(review.taskToken, sent);
+  } catch (err) {
+    if (err instanceof TaskGoneError) {
+      // Put the review back as it was so the decision is not half-made.
+      await deps.repo.commit(deps.repo.transaction().putReview(review, 'any'));
+      throw new ConflictError(
+        'REVIEW_NOT_AWAITING_DECISION',
+        'The workflow waiting for this review has ended (timed out or stopped); the decision was not applied.',
+        err,
+      );
+    }
+    throw err;
+  }
+  logger.info('review decided', { reviewId, referralId: review.referralId, outcome: decision.outcome });
+  return {
+    reviewId,
+    referralId: review.referralId,
+    kind: review.kind,
+    outcome: decision.outcome,
+    decidedBy: sent.reviewer,
+    decidedAt: sent.decidedAt,
+  };
+}
+
+function alreadyDecided(reviewId: string) {
+  return new ConflictError('REVIEW_ALREADY_DECIDED', `Review ${reviewId} has already been decided.`);
+}

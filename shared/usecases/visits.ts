@@ -1,0 +1,326 @@
+import { z } from 'zod';
+import { computeBilling } from '../billing.js';
+import type { ReferralBundle, Repository } from '../data/repository.js';
+import { addDays, toIsoDate, yearOf } from '../dates.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import type { Caller, Clock, ReReviewRecord, VisitRecord } from '../model.js';
+import { logger } from '../observability.js';
+import { visitsLeftThisYear } from '../policy/determine.js';
+import type { EventPublisher } from '../ports.js';
+import { type ReReviewOutcome, reReview } from '../progress.js';
+import type { ReasonCode } from '../reasons.js';
+import { type Member, parseOrThrow, parseVisit, type Visit, VisitSchema } from '../schemas.js';
+import { actorOf, assertCanRead, bodyHash, nowIso, secondsUntil } from './common.js';
+import type { ReviewerDecision } from './determination.js';
+import { type ContinuationState, continuationDueAt } from './reviews.js';
+
+export const VISIT_EVENT = { source: 'prior-auth.visits', detailType: 'VisitCompleted' } as const;
+
+/**
+ * VisitCompleted detail, version 1 (docs/events.md). It carries the whole visit so a clinic's own
+ * system can publish it straight onto the bus; the consumer records the visit if the API did not.
+ */
+export const VisitCompletedDetailSchema = z
+  .object({ schemaVersion: z.literal('1'), referralId: z.string().min(1).max(64), visit: VisitSchema })
+  .strict();
+export type VisitCompletedDetail = z.infer<typeof VisitCompletedDetailSchema>;
+
+export interface VisitAnswer {
+  visitId: string;
+  billing: ReturnType<typeof computeBilling>;
+}
+
+function notAuthorized(why: string) {
+  return new ConflictError('VISIT_NOT_AUTHORIZED', `The visit is outside the authorization: ${why}.`);
+}
+
+/** Finds an earlier recording of the same visit id: the same body answers as before, another body is a conflict. */
+function previousAnswer(bundle: ReferralBundle, visit: Visit, hash: string): VisitAnswer | undefined {
+  const previous = bundle.visits.find((v) => v.visitId === visit.visitId);
+  if (!previous) return undefined;
+  if (previous.bodyHash !== hash) {
+    throw new ConflictError(
+      'VISIT_ID_CONFLICT',
+      `Visit ${visit.visitId} was already recorded with a different body.`,
+    );
+  }
+  return { visitId: previous.visitId, billing: previous.billing as VisitAnswer['billing'] };
+}
+
+/**
+ * Checks the visit against the authorization (SPEC 4.3) and writes the visit, the authorization's
+ * visit count, the member's yearly ledger and a history entry in one transaction.
+ */
+async function admitVisit(
+  repo: Repository,
+  clock: Clock,
+  bundle: ReferralBundle,
+  visit: Visit,
+  hash: string,
+  actor: ReturnType<typeof actorOf> | 'system',
+): Promise<{ answer: VisitAnswer; record: VisitRecord }> {
+  const { referral } = bundle;
+  const auth = referral.authorization;
+  if (!auth) throw notAuthorized('the referral has no approved authorization');
+  if (auth.status !== 'ACTIVE') throw notAuthorized(`the authorization is ${auth.status}`);
+  if (visit.date < auth.validFrom || visit.date > auth.validTo) {
+    throw notAuthorized(`the date is outside ${auth.validFrom}..${auth.validTo}`);
+  }
+  if (auth.visitsUsed >= auth.visitsAuthorized) throw notAuthorized('no authorized visits remain');
+  const unapproved = visit.services.filter((s) => !auth.approvedCpts.includes(s.cpt)).map((s) => s.cpt);
+  if (unapproved.length) throw notAuthorized(`code ${unapproved.join(', ')} is not approved`);
+
+  const member: Member | undefined = await repo.getMember(referral.request.memberId);
+  if (!member) throw notAuthorized('the member is no longer on file');
+  const year = yearOf(visit.date);
+  const recorded = await repo.getMemberVisitsUsed(referral.request.memberId, year);
+  if (visitsLeftThisYear(member, recorded) <= 0) throw notAuthorized(`no visits are left in ${year}`);
+
+  const billing = computeBilling({
+    lineOfBusiness: member.lineOfBusiness,
+    services: visit.services,
+    sameDayProcedures: visit.sameDayProcedures,
+  });
+  const at = nowIso(clock);
+  const expected = referral.version;
+  auth.visitsUsed += 1;
+  const record: VisitRecord = {
+    referralId: referral.referralId,
+    visitId: visit.visitId,
+    visitNumber: bundle.visits.length + 1,
+    memberId: referral.request.memberId,
+    bodyHash: hash,
+    receivedAt: at,
+    visit,
+    billing,
+  };
+  await repo.commit(
+    repo
+      .transaction()
+      .putVisit(record, true)
+      .putReferral(referral, expected)
+      .countMemberVisit(
+        referral.request.memberId,
+        year,
+        member.massageTherapy.annualVisitLimit - member.priorVisitsThisYear,
+      )
+      .addHistory(referral.referralId, { at, actor, event: 'VISIT_RECORDED' }),
+  );
+  logger.info('visit recorded', {
+    referralId: referral.referralId,
+    visitId: visit.visitId,
+    visitNumber: record.visitNumber,
+  });
+  return { answer: { visitId: visit.visitId, billing }, record };
+}
+
+export interface VisitDeps {
+  repo: Repository;
+  events: EventPublisher;
+  clock: Clock;
+}
+
+/** POST /referrals/{id}/visits. */
+export async function recordVisit(
+  deps: VisitDeps,
+  caller: Caller,
+  referralId: string,
+  body: unknown,
+): Promise<VisitAnswer> {
+  if (!caller.portalId) throw new ForbiddenError('Portal users need a portalId claim to record visits.');
+  const visit = parseVisit(body, toIsoDate(deps.clock.now()));
+  const bundle = await deps.repo.getReferralBundle(referralId);
+  if (!bundle) throw new NotFoundError(`Referral ${referralId}`);
+  assertCanRead(caller, bundle.referral);
+  const hash = bodyHash(visit);
+  const previous = previousAnswer(bundle, visit, hash);
+  if (previous) return previous;
+  const { answer } = await admitVisit(deps.repo, deps.clock, bundle, visit, hash, actorOf(caller, 'portal'));
+  try {
+    await publishVisit(deps.events, referralId, visit);
+  } catch (err) {
+    // The visit is recorded and marked for reconciliation, which publishes it again.
+    logger.warn('VisitCompleted not published; reconciliation will retry', {
+      referralId,
+      visitId: visit.visitId,
+      error: (err as Error).name,
+    });
+  }
+  return answer;
+}
+
+export function publishVisit(events: EventPublisher, referralId: string, visit: Visit) {
+  const detail: VisitCompletedDetail = { schemaVersion: '1', referralId, visit };
+  return events.publish(VISIT_EVENT.source, VISIT_EVENT.detailType, detail);
+}
+
+export interface ReReviewResult {
+  duplicate: boolean;
+  needsReview: boolean;
+  reviewTimeoutSeconds: number;
+  referralId: string;
+  visitId: string;
+  outcome?: ReReviewOutcome;
+  dueAt?: string;
+}
+
+/**
+ * The ContinuationReviewWorkflow's first task: validate the event, record the visit if it came
+ * straight from a clinic's system, claim the visit (exactly once per visit, however often the
+ * event arrives) and decide the re-review (SPEC 6.3).
+ */
+export async function reReviewVisit(repo: Repository, clock: Clock, event: unknown): Promise<ReReviewResult> {
+  const envelope = parseOrThrow(z.object({ id: z.string().optional(), detail: z.unknown() }), event);
+  const detail = parseOrThrow(VisitCompletedDetailSchema, envelope.detail);
+  const { referralId, visit } = detail;
+  let bundle = await repo.getReferralBundle(referralId);
+  if (!bundle) throw new NotFoundError(`Referral ${referralId}`);
+  const hash = bodyHash(visit);
+  if (!previousAnswer(bundle, visit, hash)) {
+    if (visit.date > toIsoDate(clock.now()))
+      throw new ConflictError('VISIT_NOT_AUTHORIZED', 'The visit is dated after today.');
+    await admitVisit(repo, clock, bundle, visit, hash, 'system');
+    bundle = (await repo.getReferralBundle(referralId))!;
+  }
+  const base = { referralId, visitId: visit.visitId, needsReview: false, reviewTimeoutSeconds: 1 };
+  const claimed = await repo.claimReReview(
+    referralId,
+    visit.visitId,
+    `${envelope.id ?? 'event'}@${nowIso(clock)}`,
+  );
+  if (!claimed) {
+    logger.info('visit already re-reviewed: duplicate delivery ignored', {
+      referralId,
+      visitId: visit.visitId,
+    });
+    return { ...base, duplicate: true };
+  }
+  const { referral } = bundle;
+  const auth = referral.authorization!;
+  const member = await repo.getMember(referral.request.memberId);
+  if (!member) throw new NotFoundError(`Member of referral ${referralId}`);
+  const recorded = await repo.getMemberVisitsUsed(referral.request.memberId, yearOf(visit.date));
+  const poc = referral.request.clinical.planOfCare;
+  const outcome = reReview({
+    basis: auth.basis,
+    lineOfBusiness: member.lineOfBusiness,
+    baselineMeasures: referral.request.clinical.outcomeMeasures,
+    visits: bundle.visits.map((v) => ({
+      visitId: v.visitId,
+      date: v.visit.date,
+      outcomeMeasures: v.visit.outcomeMeasures,
+    })),
+    authorization: {
+      visitsAuthorized: auth.visitsAuthorized,
+      visitsUsed: auth.visitsUsed,
+      validTo: auth.validTo,
+    },
+    visitsLeftThisYear: visitsLeftThisYear(member, recorded),
+    extensionBlock: member.massageTherapy.extensionBlock,
+    ...(member.lineOfBusiness === 'medicare' && poc
+      ? { medicarePlanOfCareEnds: addDays(poc.certifiedOn, 90) }
+      : {}),
+  });
+  const dueAt = continuationDueAt(referral.request.urgency, nowIso(clock));
+  logger.info('visit re-reviewed', { referralId, visitId: visit.visitId, action: outcome.action });
+  return {
+    ...base,
+    duplicate: false,
+    needsReview: outcome.action === 'REVIEW',
+    reviewTimeoutSeconds: secondsUntil(dueAt, clock),
+    outcome,
+    dueAt,
+  };
+}
+
+/** Applies the re-review (or the reviewer's decision on it) to the authorization, the visit and the history, atomically. */
+export async function recordContinuation(
+  repo: Repository,
+  clock: Clock,
+  state: ContinuationState & { rereview?: ReReviewResult },
+) {
+  const rr = state.rereview;
+  if (!rr?.outcome) throw new NotFoundError('Re-review result');
+  const bundle = await repo.getReferralBundle(rr.referralId);
+  const visit = bundle?.visits.find((v) => v.visitId === rr.visitId);
+  if (!bundle || !visit || !bundle.referral.authorization) throw new NotFoundError(`Visit ${rr.visitId}`);
+  const decision: ReviewerDecision | undefined = state.decision;
+  if (visit.reReview && (!decision || visit.reReview.decidedBy))
+    return { action: visit.reReview.action, alreadyRecorded: true };
+
+  const { referral } = bundle;
+  const auth = referral.authorization!;
+  const expected = referral.version;
+  const at = nowIso(clock);
+  const outcome = rr.outcome;
+  let action: string = outcome.action;
+  let reasons: ReasonCode[] = outcome.reasons;
+  let event = `RE_REVIEW_${outcome.action}`;
+  switch (outcome.action) {
+    case 'CONTINUE':
+      auth.status = 'ACTIVE';
+      break;
+    case 'EXTEND':
+      auth.status = 'ACTIVE';
+      auth.visitsAuthorized += outcome.extension.visits;
+      auth.validTo = outcome.extension.validTo;
+      break;
+    case 'COMPLETE':
+      auth.status = 'COMPLETED';
+      break;
+    case 'EXHAUST':
+      auth.status = 'EXHAUSTED';
+      break;
+    case 'REVIEW': {
+      if (!decision) throw new NotFoundError('Reviewer decision');
+      if (decision.outcome === 'STOP') {
+        auth.status = 'STOPPED';
+        reasons = [...new Set<ReasonCode>([...decision.reasonCodes, 'REVIEWER_STOPPED'])];
+      } else {
+        auth.status = 'ACTIVE';
+        const member = await repo.getMember(referral.request.memberId);
+        const left = member
+          ? visitsLeftThisYear(
+              member,
+              await repo.getMemberVisitsUsed(referral.request.memberId, yearOf(visit.visit.date)),
+            )
+          : 0;
+        const more = Math.min(decision.approvedVisits ?? 0, left);
+        auth.visitsAuthorized += more;
+        if (more > 0 && auth.validTo < addDays(visit.visit.date, 30))
+          auth.validTo = addDays(visit.visit.date, 30);
+        reasons = [...new Set<ReasonCode>([...decision.reasonCodes, 'REVIEWER_CONTINUED'])];
+      }
+      action = decision.outcome;
+      event = `REVIEWER_${decision.outcome}`;
+      break;
+    }
+  }
+  auth.reasons = reasons;
+  const reReviewRecord: ReReviewRecord = { action, reasons, explanation: outcome.explanation, at };
+  if (visit.reReview?.reviewId) reReviewRecord.reviewId = visit.reReview.reviewId;
+  if (decision) reReviewRecord.decidedBy = decision.reviewer;
+  visit.reReview = reReviewRecord;
+  await repo.commit(
+    repo
+      .transaction()
+      .putReferral(referral, expected)
+      .putVisit(visit, false)
+      .addHistory(referral.referralId, {
+        at,
+        actor: decision
+          ? { id: decision.reviewer.id, role: 'reviewer', credential: decision.reviewer.credential }
+          : 'system',
+        event,
+        status: auth.status,
+        reasons,
+      }),
+  );
+  logger.info('re-review recorded', {
+    referralId: referral.referralId,
+    visitId: visit.visitId,
+    action,
+    authorization: auth.status,
+  });
+  return { action, authorization: auth.status, alreadyRecorded: false };
+}
