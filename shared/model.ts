@@ -119,6 +119,8 @@ export interface ReviewRecord {
   dueAt: string;
   escalated: boolean;
   escalatedAt?: string;
+  /** The decision has been applied by the workflow (until then the review stays in the queue index for recovery). */
+  recorded?: boolean;
   /** The workflow's callback token. Held server-side only: never in a response, log or page. */
   taskToken: string;
   decision?: {

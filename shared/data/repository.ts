@@ -116,7 +116,8 @@ export class Transaction {
   /** Writes a review; `expect` guards the status read earlier (or requires a new review). */
   putReview(review: ReviewRecord, expect: 'new' | 'OPEN' | 'any'): this {
     const item: Record<string, unknown> = { ...keys.review(review.reviewId), ...review };
-    if (review.status === 'OPEN') {
+    // Decided-but-not-yet-applied reviews stay indexed so a crash between decision and record is recoverable.
+    if (review.status === 'OPEN' || !review.recorded) {
       item.GSI1PK = gsi.openReviews;
       item.GSI1SK = `${review.dueAt}#${review.reviewId}`;
     }
@@ -350,6 +351,11 @@ export class Repository {
 
   /** Open reviews, soonest due first (GSI1 sorts by due time). */
   async listOpenReviews(limit = 200): Promise<ReviewRecord[]> {
+    return (await this.listUnappliedReviews(limit)).filter((r) => r.status === 'OPEN');
+  }
+
+  /** Open reviews and decided ones the workflow has not applied yet (the recovery's work list). */
+  async listUnappliedReviews(limit = 200): Promise<ReviewRecord[]> {
     const items = await this.queryAll(
       {
         TableName: this.table,
@@ -359,7 +365,7 @@ export class Repository {
       },
       limit,
     );
-    return items.map((i) => strip(i) as unknown as ReviewRecord).filter((r) => r.status === 'OPEN');
+    return items.map((i) => strip(i) as unknown as ReviewRecord);
   }
 
   /** Referrals still RECEIVED, and visits not yet re-reviewed, older than `before` (the reconciliation's work list). */

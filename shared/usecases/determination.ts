@@ -160,19 +160,21 @@ export async function recordDetermination(repo: Repository, clock: Clock, state:
     referral.decidedAt = decision.decidedAt;
   }
   delete referral.proposedAuthorization;
+  const tx = repo.transaction();
+  if (decision) {
+    const review = await repo.getReview(decision.reviewId);
+    if (review) tx.putReview({ ...review, recorded: true }, 'any');
+  }
   await repo.commit(
-    repo
-      .transaction()
-      .putReferral(referral, expected)
-      .addHistory(referral.referralId, {
-        at,
-        actor: decision
-          ? { id: decision.reviewer.id, role: 'reviewer', credential: decision.reviewer.credential }
-          : 'system',
-        event: decision ? `REVIEWER_${decision.outcome}` : 'DETERMINED',
-        status: referral.status,
-        reasons: referral.reasons,
-      }),
+    tx.putReferral(referral, expected).addHistory(referral.referralId, {
+      at,
+      actor: decision
+        ? { id: decision.reviewer.id, role: 'reviewer', credential: decision.reviewer.credential }
+        : 'system',
+      event: decision ? `REVIEWER_${decision.outcome}` : 'DETERMINED',
+      status: referral.status,
+      reasons: referral.reasons,
+    }),
   );
   logger.info('determination recorded', {
     referralId: referral.referralId,

@@ -20,8 +20,8 @@ export async function recordWorkflowFailure(repo: Repository, clock: Clock, inpu
   const referralId = state.detail?.referralId;
   const visitId = state.detail?.visit?.visitId;
   if (referralId && visitId) {
-    // Let a later re-drive try this visit's re-review again.
-    await repo.releaseReReviewClaim(referralId, visitId);
+    // The claim stays: this execution may not hold it (a duplicate delivery), and releasing another's
+    // would let a third delivery re-review the visit twice. Deterministic errors would fail again anyway.
     logger.error('re-review failed', { referralId, visitId, error });
     return { recorded: 'visit' };
   }

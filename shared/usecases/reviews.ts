@@ -161,13 +161,16 @@ export async function openReview(
   return { reviewId };
 }
 
+/**
+ * A re-driven workflow (after an escalation or a crash) waits on the same review with a new token.
+ * A review already decided keeps its decision; the new token lets recovery deliver it.
+ */
 async function rearm(repo: Repository, review: ReviewRecord, taskToken: string) {
-  if (review.status !== 'OPEN') {
-    // Decided, but the decision never reached this execution; nothing to re-arm.
-    logger.warn('review already decided when the workflow re-armed it', { reviewId: review.reviewId });
-    return { reviewId: review.reviewId };
-  }
-  await repo.commit(repo.transaction().putReview({ ...review, taskToken }, 'OPEN'));
+  await repo.commit(
+    repo.transaction().putReview({ ...review, taskToken }, review.status === 'OPEN' ? 'OPEN' : 'any'),
+  );
+  if (review.status !== 'OPEN')
+    logger.warn('re-armed a decided review awaiting delivery', { reviewId: review.reviewId });
   return { reviewId: review.reviewId };
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { computeBilling } from '../billing.js';
-import type { ReferralBundle, Repository } from '../data/repository.js';
+import { ConditionFailedError, type ReferralBundle, type Repository } from '../data/repository.js';
 import { addDays, toIsoDate, yearOf } from '../dates.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { Caller, Clock, ReReviewRecord, VisitRecord } from '../model.js';
@@ -170,7 +170,10 @@ export interface ReReviewResult {
  * event arrives) and decide the re-review (SPEC 6.3).
  */
 export async function reReviewVisit(repo: Repository, clock: Clock, event: unknown): Promise<ReReviewResult> {
-  const envelope = parseOrThrow(z.object({ id: z.string().optional(), detail: z.unknown() }), event);
+  const envelope = parseOrThrow(
+    z.object({ id: z.string().optional(), detail: z.unknown(), resume: z.boolean().optional() }),
+    event,
+  );
   const detail = parseOrThrow(VisitCompletedDetailSchema, envelope.detail);
   const { referralId, visit } = detail;
   let bundle = await repo.getReferralBundle(referralId);
@@ -179,10 +182,40 @@ export async function reReviewVisit(repo: Repository, clock: Clock, event: unkno
   if (!previousAnswer(bundle, visit, hash)) {
     if (visit.date > toIsoDate(clock.now()))
       throw new ConflictError('VISIT_NOT_AUTHORIZED', 'The visit is dated after today.');
-    await admitVisit(repo, clock, bundle, visit, hash, 'system');
+    try {
+      await admitVisit(repo, clock, bundle, visit, hash, 'system');
+    } catch (err) {
+      // Another delivery of the same event recorded it first: carry on as that duplicate.
+      if (!(err instanceof ConditionFailedError)) throw err;
+    }
     bundle = (await repo.getReferralBundle(referralId))!;
+    if (!previousAnswer(bundle, visit, hash))
+      throw new ConflictError('VISIT_NOT_AUTHORIZED', 'The visit could not be recorded.');
   }
   const base = { referralId, visitId: visit.visitId, needsReview: false, reviewTimeoutSeconds: 1 };
+  // Crash recovery (local stack) resumes a continuation review the dead execution was waiting on.
+  // Only the runner sets `resume`: EventBridge owns the envelope, so a bus event cannot.
+  const pending = bundle.visits.find((v) => v.visitId === visit.visitId)?.reReview;
+  if (envelope.resume && pending?.action === 'REVIEW' && pending.reviewId) {
+    const review = await repo.getReview(pending.reviewId);
+    if (review && !review.recorded) {
+      const outcome = {
+        action: 'REVIEW',
+        recommendation: 'STOP',
+        reasons: pending.reasons,
+        explanation: pending.explanation,
+        visitNumber: bundle.visits.length,
+      } as unknown as ReReviewOutcome;
+      return {
+        ...base,
+        duplicate: false,
+        needsReview: true,
+        reviewTimeoutSeconds: secondsUntil(review.dueAt, clock),
+        outcome,
+        dueAt: review.dueAt,
+      };
+    }
+  }
   const claimed = await repo.claimReReview(
     referralId,
     visit.visitId,
@@ -301,9 +334,13 @@ export async function recordContinuation(
   if (visit.reReview?.reviewId) reReviewRecord.reviewId = visit.reReview.reviewId;
   if (decision) reReviewRecord.decidedBy = decision.reviewer;
   visit.reReview = reReviewRecord;
+  const tx = repo.transaction();
+  if (decision) {
+    const review = await repo.getReview(decision.reviewId);
+    if (review) tx.putReview({ ...review, recorded: true }, 'any');
+  }
   await repo.commit(
-    repo
-      .transaction()
+    tx
       .putReferral(referral, expected)
       .putVisit(visit, false)
       .addHistory(referral.referralId, {
