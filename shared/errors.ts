@@ -20,7 +20,7 @@ export class AppError extends Error {
     options?: { cause?: unknown; details?: ErrorDetail[] },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
+    this.name = 'AppError';
     this.status = status;
     this.code = code;
     this.details = options?.details;
@@ -28,42 +28,58 @@ export class AppError extends Error {
 }
 
 export class MalformedRequestError extends AppError {
+  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
+  override readonly name: string = 'MalformedRequestError';
   constructor(message = 'The request body is not valid JSON.', cause?: unknown) {
     super(400, 'MALFORMED_JSON', message, { cause });
   }
 }
 export class UnauthorizedError extends AppError {
+  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
+  override readonly name: string = 'UnauthorizedError';
   constructor(message = 'A valid bearer token is required.') {
     super(401, 'UNAUTHORIZED', message);
   }
 }
 export class ForbiddenError extends AppError {
+  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
+  override readonly name: string = 'ForbiddenError';
   constructor(message = 'Your role may not use this route.') {
     super(403, 'FORBIDDEN', message);
   }
 }
 export class NotFoundError extends AppError {
+  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
+  override readonly name: string = 'NotFoundError';
   constructor(what: string) {
     super(404, 'NOT_FOUND', `${what} was not found.`);
   }
 }
 export class ConflictError extends AppError {
+  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
+  override readonly name: string = 'ConflictError';
   constructor(code: string, message: string, cause?: unknown) {
     super(409, code, message, { cause });
   }
 }
 export class PayloadTooLargeError extends AppError {
+  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
+  override readonly name: string = 'PayloadTooLargeError';
   constructor(limitBytes: number) {
     super(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${limitBytes} bytes.`);
   }
 }
 export class ValidationError extends AppError {
+  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
+  override readonly name: string = 'ValidationError';
   constructor(details: ErrorDetail[], message = 'The request is not valid.') {
     super(422, 'VALIDATION_FAILED', message, { details });
   }
 }
 /** A failure worth retrying (throttling, a lost connection). The only error the workflows retry. */
 export class TransientError extends AppError {
+  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
+  override readonly name: string = 'TransientError';
   constructor(message: string, cause?: unknown) {
     super(503, 'SERVICE_UNAVAILABLE', message, { cause });
   }

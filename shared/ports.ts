@@ -10,7 +10,7 @@ export interface EventPublisher {
 
 /** Thrown by TaskCallbacks when the waiting execution is gone (timed out, stopped, finished). */
 export class TaskGoneError extends Error {
-  override name = 'TaskGoneError';
+  override readonly name: string = 'TaskGoneError';
 }
 
 export interface TaskCallbacks {

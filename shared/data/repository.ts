@@ -56,6 +56,7 @@ function isTransient(err: unknown): boolean {
 
 /** Thrown when a conditional write found the item changed or already present. */
 export class ConditionFailedError extends ConflictError {
+  override readonly name: string = 'ConditionFailedError';
   constructor(cause?: unknown) {
     super('CONCURRENT_UPDATE', 'The record changed while it was being updated; try again.', cause);
   }

@@ -128,6 +128,29 @@ export async function getReferralView(repo: Repository, caller: Caller, referral
   return referralView(referral, bundle.history, bundle.visits, reviews);
 }
 
+function actorView(actor: ReferralRecord['decidedBy']) {
+  if (actor === undefined) return null;
+  return actor === 'system' ? 'system' : { id: actor.id, credential: actor.credential };
+}
+
+function historyView(h: HistoryEntry) {
+  const actor =
+    h.actor === 'system'
+      ? 'system'
+      : {
+          id: h.actor.id,
+          role: h.actor.role,
+          ...(h.actor.credential ? { credential: h.actor.credential } : {}),
+        };
+  return {
+    at: h.at,
+    actor,
+    event: h.event,
+    ...(h.status ? { status: h.status } : {}),
+    ...(h.reasons ? { reasons: h.reasons } : {}),
+  };
+}
+
 export function referralView(
   referral: ReferralRecord,
   history: HistoryEntry[],
@@ -139,7 +162,8 @@ export function referralView(
     referralId: referral.referralId,
     status: referral.status,
     reasons: referral.reasons,
-    criteria: referral.criteria,
+    // Stored maps come back in the engine's key order only by luck: fix the shapes users read.
+    criteria: referral.criteria.map((c) => ({ id: c.id, met: c.met, evidence: c.evidence })),
     lines: referral.lines.map((l) => ({
       cpt: l.cpt,
       unitsPerVisit: l.unitsPerVisit,
@@ -151,7 +175,7 @@ export function referralView(
     receivedAt: referral.receivedAt,
     decisionDueAt: referral.decisionDueAt,
     policyVersion: referral.policyVersion,
-    decidedBy: referral.decidedBy ?? null,
+    decidedBy: actorView(referral.decidedBy),
     decidedAt: referral.decidedAt ?? null,
     memberId: referral.request.memberId,
     urgency: referral.request.urgency,
@@ -182,7 +206,7 @@ export function referralView(
       const { decision, ...rest } = withoutToken(r);
       return { ...rest, decision: decision ?? null };
     }),
-    history,
+    history: history.map(historyView),
     failure: referral.failure ?? null,
   };
 }

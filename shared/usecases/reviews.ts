@@ -1,7 +1,7 @@
 import { describeReason } from '../catalogue.js';
 import { ConditionFailedError, type Repository } from '../data/repository.js';
 import { addHours } from '../dates.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, TransientError, ValidationError } from '../errors.js';
 import { type Caller, type Clock, type ReviewRecord, withoutToken } from '../model.js';
 import { logger } from '../observability.js';
 import { type EventPublisher, type TaskCallbacks, TaskGoneError } from '../ports.js';
@@ -305,16 +305,19 @@ export async function decideReview(deps: DecideDeps, reviewer: Caller, reviewId:
   try {
     await deps.callbacks.succeed(review.taskToken, sent);
   } catch (err) {
+    // Not delivered: put the review back as it was, so the decision is never half-made.
+    await deps.repo.commit(deps.repo.transaction().putReview(review, 'any'));
     if (err instanceof TaskGoneError) {
-      // Put the review back as it was so the decision is not half-made.
-      await deps.repo.commit(deps.repo.transaction().putReview(review, 'any'));
       throw new ConflictError(
         'REVIEW_NOT_AWAITING_DECISION',
         'The workflow waiting for this review has ended (timed out or stopped); the decision was not applied.',
         err,
       );
     }
-    throw err;
+    throw new TransientError(
+      'The decision could not be delivered to the workflow; nothing was recorded. Try again.',
+      err,
+    );
   }
   logger.info('review decided', { reviewId, referralId: review.referralId, outcome: decision.outcome });
   return {

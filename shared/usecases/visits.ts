@@ -135,7 +135,18 @@ export async function recordVisit(
   const hash = bodyHash(visit);
   const previous = previousAnswer(bundle, visit, hash);
   if (previous) return previous;
-  const { answer } = await admitVisit(deps.repo, deps.clock, bundle, visit, hash, actorOf(caller, 'portal'));
+  let answer: VisitAnswer;
+  try {
+    ({ answer } = await admitVisit(deps.repo, deps.clock, bundle, visit, hash, actorOf(caller, 'portal')));
+  } catch (err) {
+    if (!(err instanceof ConditionFailedError)) throw err;
+    // Lost a race: the same visit sent twice at once answers as the first; another visit recorded
+    // meanwhile means the authorization changed, so check this one again against it.
+    const fresh = (await deps.repo.getReferralBundle(referralId))!;
+    const first = previousAnswer(fresh, visit, hash);
+    if (first) return first;
+    ({ answer } = await admitVisit(deps.repo, deps.clock, fresh, visit, hash, actorOf(caller, 'portal')));
+  }
   try {
     await publishVisit(deps.events, referralId, visit);
   } catch (err) {

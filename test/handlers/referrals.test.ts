@@ -1,0 +1,393 @@
+import './env.js';
+import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { keys } from '../../shared/data/keys.js';
+import { MAX_BODY_BYTES } from '../../shared/http.js';
+import { referralBody } from '../fixtures.js';
+import {
+  answer,
+  apiEvent,
+  awsErrors,
+  CLAIMS,
+  type Claims,
+  errorOf,
+  putWithSk,
+  REFERRAL_ID,
+  storedReferral,
+  storedReview,
+  storedVisit,
+  TABLE,
+  TASK_TOKEN,
+  transactItems,
+  useAwsMocks,
+  WORKFLOW_ARN,
+  writeCalls,
+} from './support.js';
+
+const { ddb, sfn } = useAwsMocks();
+const { handler } = await import('../../functions/api-referrals/index.js');
+
+const KEY = 'submit-2026-11-22-0001';
+const idempotencyKey = keys.idempotency('P-100', KEY);
+
+function submit(body: unknown, opts: { key?: string; claims?: Claims | null } = {}) {
+  return handler(
+    apiEvent('POST', {
+      resource: '/referrals',
+      body,
+      claims: opts.claims,
+      headers: opts.key ? { 'Idempotency-Key': opts.key } : {},
+    }),
+  ).then(answer);
+}
+
+function read(id: string, claims: Claims) {
+  return handler(apiEvent('GET', { resource: '/referrals/{id}', params: { id }, claims })).then(answer);
+}
+
+/** Nothing reached DynamoDB's write path and no workflow was started. */
+function expectNothingChanged() {
+  expect(writeCalls(ddb)).toHaveLength(0);
+  expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+}
+
+describe('POST /referrals', () => {
+  it('answers 202 RECEIVED after writing the referral, its history and the idempotency record in one transaction, then starts the workflow', async () => {
+    const res = await submit(referralBody(), { key: KEY });
+
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ referralId: expect.stringMatching(/^ref-/), status: 'RECEIVED' });
+    const { referralId } = res.body;
+
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    const items = transactItems(ddb);
+    expect(items).toHaveLength(3);
+    const referral = putWithSk(items, 'REFERRAL');
+    expect(referral).toMatchObject({
+      TableName: TABLE,
+      ConditionExpression: 'attribute_not_exists(PK)',
+      Item: {
+        PK: `REFERRAL#${referralId}`,
+        referralId,
+        portalId: 'P-100',
+        submittedBy: 'portal-user-1',
+        status: 'RECEIVED',
+        receivedAt: '2026-11-22T15:00:00.000Z',
+        decisionDueAt: '2026-11-25T15:00:00.000Z',
+        request: { memberId: 'M-1001', requestedVisits: 8 },
+        // the reconciliation's work list finds a referral whose workflow never started
+        GSI2PK: 'RECONCILE#REFERRAL',
+      },
+    });
+    expect(putWithSk(items, 'HISTORY#')?.Item).toMatchObject({
+      PK: `REFERRAL#${referralId}`,
+      event: 'RECEIVED',
+      actor: { id: 'portal-user-1', role: 'portal' },
+    });
+    expect(putWithSk(items, 'IDEMPOTENCY')).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(PK)',
+      Item: { ...idempotencyKey, response: res.body, expiresAt: expect.any(Number) },
+    });
+
+    const starts = sfn.commandCalls(StartExecutionCommand);
+    expect(starts).toHaveLength(1);
+    expect(starts[0]!.args[0].input).toEqual({
+      stateMachineArn: WORKFLOW_ARN,
+      name: referralId,
+      input: JSON.stringify({ referralId }),
+    });
+    // the workflow never starts for a referral that is not stored yet
+    expect(ddb.commandCalls(TransactWriteCommand)[0]!.calledBefore(starts[0]!)).toBe(true);
+  });
+
+  it('without an Idempotency-Key writes the referral and its history only, and reads nothing first', async () => {
+    const res = await submit(referralBody());
+    expect(res.status).toBe(202);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    expect(transactItems(ddb).map((i) => String(i.Put?.Item?.SK).split('#')[0])).toEqual([
+      'REFERRAL',
+      'HISTORY',
+    ]);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
+  it('treats an execution that already exists under the referral id as started', async () => {
+    sfn
+      .on(StartExecutionCommand)
+      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+    const res = await submit(referralBody());
+    expect(res.status).toBe(202);
+  });
+
+  describe('rejected requests change nothing', () => {
+    it('malformed JSON is 400 MALFORMED_JSON', async () => {
+      const res = await submit('{"memberId": "M-1001",', { key: KEY });
+      expect(res.status).toBe(400);
+      expect(errorOf(res).code).toBe('MALFORMED_JSON');
+      expect(ddb.calls()).toHaveLength(0);
+      expectNothingChanged();
+    });
+
+    it('a schema violation is 422 with details naming each bad field', async () => {
+      const body = referralBody({ requestedVisits: 0, renderingProviderNpi: '1234567890' });
+      body.clinical.purpose = 'relaxation';
+      const res = await submit(body, { key: KEY });
+      expect(res.status).toBe(422);
+      const error = errorOf(res);
+      expect(error.code).toBe('VALIDATION_FAILED');
+      expect(error.details?.map((d) => d.field).sort()).toEqual([
+        'clinical.purpose',
+        'renderingProviderNpi',
+        'requestedVisits',
+      ]);
+      expectNothingChanged();
+    });
+
+    it('a start date more than 180 days ahead is 422 on startDate', async () => {
+      const res = await submit(referralBody({ startDate: '2027-06-01' }));
+      expect(res.status).toBe(422);
+      expect(errorOf(res).details?.map((d) => d.field)).toEqual(['startDate']);
+      expectNothingChanged();
+    });
+
+    it('an unusable Idempotency-Key is 422 naming the header', async () => {
+      const res = await submit(referralBody(), { key: 'has spaces and/slashes' });
+      expect(res.status).toBe(422);
+      expect(errorOf(res).details?.map((d) => d.field)).toEqual(['Idempotency-Key']);
+      expectNothingChanged();
+    });
+
+    it('a body over 256 KiB is 413', async () => {
+      const body = JSON.stringify(referralBody({ padding: 'x'.repeat(MAX_BODY_BYTES) }));
+      const res = await submit(body, { key: KEY });
+      expect(res.status).toBe(413);
+      expect(errorOf(res).code).toBe('PAYLOAD_TOO_LARGE');
+      expectNothingChanged();
+    });
+
+    it('no authorizer claims is 401', async () => {
+      const res = await submit(referralBody(), { claims: null });
+      expect(res.status).toBe(401);
+      expect(errorOf(res).code).toBe('UNAUTHORIZED');
+      expectNothingChanged();
+    });
+
+    it.each([
+      ['a reviewer', CLAIMS.reviewer],
+      ['an admin', CLAIMS.admin],
+      ['a portal user without a portalId claim', { sub: 'u-9', 'cognito:groups': 'portal' }],
+    ])('%s is 403', async (_who, claims) => {
+      const res = await submit(referralBody(), { claims });
+      expect(res.status).toBe(403);
+      expect(errorOf(res).code).toBe('FORBIDDEN');
+      expectNothingChanged();
+    });
+  });
+
+  describe('Idempotency-Key', () => {
+    it('the same key and the same body answer as the first time, with no second write or start', async () => {
+      const body = referralBody();
+      const first = await submit(body, { key: KEY });
+      const record = putWithSk(transactItems(ddb), 'IDEMPOTENCY')!.Item!;
+      ddb.on(GetCommand, { Key: idempotencyKey }).resolves({ Item: record });
+
+      // the same content with its keys in another order is the same body
+      const reordered = Object.fromEntries(Object.entries(body).reverse());
+      const second = await submit(reordered, { key: KEY });
+
+      expect(second.status).toBe(202);
+      expect(second.body).toEqual(first.body);
+      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    });
+
+    it('the same key with another body is 409 IDEMPOTENCY_KEY_REUSED and changes nothing', async () => {
+      await submit(referralBody(), { key: KEY });
+      const record = putWithSk(transactItems(ddb), 'IDEMPOTENCY')!.Item!;
+      ddb.resetHistory();
+      sfn.resetHistory();
+      ddb.on(GetCommand, { Key: idempotencyKey }).resolves({ Item: record });
+
+      const res = await submit(referralBody({ requestedVisits: 4 }), { key: KEY });
+      expect(res.status).toBe(409);
+      expect(errorOf(res).code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expectNothingChanged();
+    });
+
+    it('an expired idempotency record no longer counts', async () => {
+      ddb.on(GetCommand, { Key: idempotencyKey }).resolves({
+        Item: { ...idempotencyKey, bodyHash: 'old', response: { referralId: 'ref-old' }, expiresAt: 1 },
+      });
+      const res = await submit(referralBody(), { key: KEY });
+      expect(res.status).toBe(202);
+      expect(res.body.referralId).not.toBe('ref-old');
+      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    });
+
+    it('losing the race on the same key (conditional check failed) answers as the winner did', async () => {
+      const body = referralBody();
+      // A first request stores the record the winner would have written.
+      await submit(body, { key: KEY });
+      const winner = putWithSk(transactItems(ddb), 'IDEMPOTENCY')!.Item!;
+      ddb.resetHistory();
+      sfn.resetHistory();
+
+      ddb.on(GetCommand, { Key: idempotencyKey }).resolvesOnce({}).resolves({ Item: winner });
+      ddb
+        .on(TransactWriteCommand)
+        .rejects(awsErrors.transactionCanceled(['None', 'None', 'ConditionalCheckFailed']));
+
+      const res = await submit(body, { key: KEY });
+      expect(res.status).toBe(202);
+      expect(res.body).toEqual(winner.response);
+      // the winner started its own workflow; the loser's referral was never stored
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it('losing the race to a different body is 409 IDEMPOTENCY_KEY_REUSED', async () => {
+      await submit(referralBody({ requestedVisits: 4 }), { key: KEY });
+      const winner = putWithSk(transactItems(ddb), 'IDEMPOTENCY')!.Item!;
+      ddb.resetHistory();
+      sfn.resetHistory();
+      ddb.on(GetCommand, { Key: idempotencyKey }).resolvesOnce({}).resolves({ Item: winner });
+      ddb
+        .on(TransactWriteCommand)
+        .rejects(awsErrors.transactionCanceled(['None', 'None', 'ConditionalCheckFailed']));
+
+      const res = await submit(referralBody(), { key: KEY });
+      expect(res.status).toBe(409);
+      expect(errorOf(res).code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('throttling', () => {
+    it.each([
+      ['ProvisionedThroughputExceededException', awsErrors.provisionedThroughputExceeded],
+      ['ThrottlingException', awsErrors.throttling],
+    ])('%s on the transaction is 503 and starts no workflow', async (_name, error) => {
+      ddb.on(TransactWriteCommand).rejects(error());
+      const res = await submit(referralBody(), { key: KEY });
+      expect(res.status).toBe(503);
+      expect(errorOf(res).code).toBe('SERVICE_UNAVAILABLE');
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it('a transaction cancelled for a conflicting transaction is 503 (worth a retry), not a conflict', async () => {
+      ddb.on(TransactWriteCommand).rejects(awsErrors.transactionCanceled(['TransactionConflict', 'None']));
+      const res = await submit(referralBody());
+      expect(res.status).toBe(503);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it('throttling on the idempotency read is 503 and writes nothing', async () => {
+      ddb.on(GetCommand).rejects(awsErrors.throttling());
+      const res = await submit(referralBody(), { key: KEY });
+      expect(res.status).toBe(503);
+      expectNothingChanged();
+    });
+  });
+
+  it('a failed workflow start still answers 202: the referral is stored for the reconciliation to re-drive', async () => {
+    sfn
+      .on(StartExecutionCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const res = await submit(referralBody(), { key: KEY });
+    expect(res.status).toBe(202);
+    expect(res.body.status).toBe('RECEIVED');
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    expect(putWithSk(transactItems(ddb), 'REFERRAL')?.Item).toMatchObject({
+      referralId: res.body.referralId,
+      status: 'RECEIVED',
+      GSI2PK: 'RECONCILE#REFERRAL',
+    });
+  });
+});
+
+describe('GET /referrals/{id}', () => {
+  const review = storedReview({
+    status: 'DECIDED',
+    decision: {
+      outcome: 'APPROVE',
+      reasonCodes: [],
+      reviewer: { id: 'reviewer-7', credential: 'MD' },
+      decidedAt: '2026-11-22T10:00:00.000Z',
+    },
+  });
+  const referral = storedReferral({ reviewIds: [review.reviewId] });
+  const history = {
+    ...keys.history(REFERRAL_ID, '2026-11-20T10:00:00.000Z', 'a1b2c3d4'),
+    at: '2026-11-20T10:00:00.000Z',
+    actor: { id: 'portal-user-1', role: 'portal' },
+    event: 'RECEIVED',
+    status: 'RECEIVED',
+  };
+  const visit = storedVisit();
+
+  function stored() {
+    ddb
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': `REFERRAL#${REFERRAL_ID}` } })
+      .resolves({ Items: [referral, history, visit] });
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [review] } });
+  }
+
+  it('the owning portal reads its referral, with authorization, visits, reviews and history', async () => {
+    stored();
+    const res = await read(REFERRAL_ID, CLAIMS.portal);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      referralId: REFERRAL_ID,
+      status: 'APPROVED',
+      reasons: ['CRITERIA_A_MET'],
+      policyVersion: 'kpwa-massage-2023-03-07',
+      decidedBy: 'system',
+      authorization: { status: 'ACTIVE', visitsAuthorized: 6, visitsUsed: 0, visitsRemaining: 6 },
+      visits: [{ visitId: visit.visitId, visitNumber: 1 }],
+      reviews: [{ reviewId: review.reviewId, decision: { outcome: 'APPROVE' } }],
+      history: [{ event: 'RECEIVED', actor: { id: 'portal-user-1', role: 'portal' } }],
+    });
+    // storage keys and index attributes stay inside
+    expect(res.raw).not.toMatch(/"(PK|SK|GSI1PK|GSI2PK|version)"/);
+  });
+
+  it('never contains a task token, even when a review holds one', async () => {
+    const open = storedReview();
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [storedReferral({ status: 'PENDING_REVIEW', reviewIds: [open.reviewId] })] });
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [open] } });
+    for (const claims of [CLAIMS.portal, CLAIMS.reviewer]) {
+      const res = await read(REFERRAL_ID, claims);
+      expect(res.status).toBe(200);
+      expect(res.body.reviews).toHaveLength(1);
+      expect(res.raw).not.toContain(TASK_TOKEN);
+      expect(res.raw).not.toContain('taskToken');
+    }
+  });
+
+  it('a reviewer reads any portal’s referral', async () => {
+    stored();
+    const res = await read(REFERRAL_ID, CLAIMS.reviewer);
+    expect(res.status).toBe(200);
+    expect(res.body.referralId).toBe(REFERRAL_ID);
+  });
+
+  it('another portal gets 404, exactly as for a referral that does not exist', async () => {
+    stored();
+    const other = await read(REFERRAL_ID, CLAIMS.otherPortal);
+    expect(other.status).toBe(404);
+    expect(errorOf(other).code).toBe('NOT_FOUND');
+
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const unknown = await read(REFERRAL_ID, CLAIMS.portal);
+    expect(unknown.status).toBe(404);
+    expect(other.body).toEqual(unknown.body);
+  });
+
+  it('an admin gets 403', async () => {
+    stored();
+    const res = await read(REFERRAL_ID, CLAIMS.admin);
+    expect(res.status).toBe(403);
+  });
+});

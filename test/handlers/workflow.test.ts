@@ -1,0 +1,205 @@
+import './env.js';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { keys } from '../../shared/data/keys.js';
+import { parseReferral } from '../../shared/schemas.js';
+import {
+  member,
+  ORDERING_NPI,
+  provider,
+  RENDERING_NPI,
+  referralBody,
+  TODAY,
+  visitBody,
+} from '../fixtures.js';
+import {
+  awsErrors,
+  putWithSk,
+  REFERRAL_ID,
+  storedReferral,
+  storedVisit,
+  transactItems,
+  useAwsMocks,
+  writeCalls,
+} from './support.js';
+
+const { ddb } = useAwsMocks();
+const evaluate = (await import('../../functions/wf-evaluate/index.js')).handler;
+const rereview = (await import('../../functions/wf-rereview/index.js')).handler;
+
+/** What Evaluate reads: the referral, the member, both providers and the member's yearly ledger. */
+function storeEvaluationInputs(clinical: Record<string, unknown> = {}) {
+  const body = referralBody();
+  const request = parseReferral({ ...body, clinical: { ...body.clinical, ...clinical } }, TODAY);
+  const referral = storedReferral({
+    status: 'RECEIVED',
+    receivedAt: '2026-11-22T14:59:00.000Z',
+    decisionDueAt: '2026-11-25T14:59:00.000Z',
+    request,
+    reasons: [],
+    lines: [],
+    authorization: undefined,
+    decidedBy: undefined,
+    decidedAt: undefined,
+    version: 1,
+  });
+  ddb.on(GetCommand, { Key: keys.referral(REFERRAL_ID) }).resolves({ Item: referral });
+  ddb
+    .on(GetCommand, { Key: keys.member('M-1001') })
+    .resolves({ Item: { ...keys.member('M-1001'), ...member() } });
+  ddb
+    .on(GetCommand, { Key: keys.provider(RENDERING_NPI) })
+    .resolves({ Item: { ...keys.provider(RENDERING_NPI), ...provider({ credentials: ['LMT'] }) } });
+  ddb
+    .on(GetCommand, { Key: keys.provider(ORDERING_NPI) })
+    .resolves({ Item: { ...keys.provider(ORDERING_NPI), ...provider({ credentials: ['MD'] }) } });
+  ddb.on(GetCommand, { Key: keys.memberYear('M-1001', 2026) }).resolves({ Item: { visitsUsed: 1 } });
+}
+
+describe('wf-evaluate', () => {
+  it('a clean commercial referral needs no review: approved on criteria A, reading only', async () => {
+    storeEvaluationInputs();
+    const out = await evaluate({ referralId: REFERRAL_ID });
+    expect(out).toMatchObject({
+      referralId: REFERRAL_ID,
+      needsReview: false,
+      alreadyFinal: false,
+      determination: {
+        status: 'APPROVED',
+        reasons: ['CRITERIA_A_MET'],
+        authorization: { visitsAuthorized: 6, validFrom: '2026-12-01' },
+      },
+    });
+    // the due time is 72 h after receipt, one minute after it was received
+    expect(out.reviewTimeoutSeconds).toBe(72 * 3600 - 60);
+    expect(writeCalls(ddb)).toHaveLength(0);
+  });
+
+  it('expected improvement beyond 12 weeks (A4 unmet) needs a reviewer, recommending DENY', async () => {
+    storeEvaluationInputs({ expectedImprovement: { withinWeeks: 20 } });
+    const out = await evaluate({ referralId: REFERRAL_ID });
+    expect(out.needsReview).toBe(true);
+    expect(out.determination).toMatchObject({
+      status: 'PENDING_REVIEW',
+      reasons: ['A4_NOT_MET'],
+      recommendation: 'DENY',
+    });
+    expect(out.determination.criteria.find((c) => c.id === 'A4')?.met).toBe(false);
+    expect(writeCalls(ddb)).toHaveLength(0);
+  });
+
+  it('a referral already decided is not sent to review again', async () => {
+    storeEvaluationInputs({ expectedImprovement: { withinWeeks: 20 } });
+    ddb.on(GetCommand, { Key: keys.referral(REFERRAL_ID) }).resolves({
+      Item: storedReferral({ status: 'DENIED', request: parseReferral(referralBody(), TODAY) }),
+    });
+    const out = await evaluate({ referralId: REFERRAL_ID });
+    expect(out).toMatchObject({ alreadyFinal: true, needsReview: false });
+  });
+
+  it('input without a referralId fails with ValidationError (the workflow routes it to its failure path)', async () => {
+    await expect(evaluate({ referral: REFERRAL_ID })).rejects.toMatchObject({ name: 'ValidationError' });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('an unknown referral fails with NotFoundError', async () => {
+    await expect(evaluate({ referralId: 'ref-missing' })).rejects.toMatchObject({ name: 'NotFoundError' });
+  });
+
+  it('throttling fails with TransientError, the one error the workflow retries', async () => {
+    ddb.on(GetCommand).rejects(awsErrors.provisionedThroughputExceeded());
+    await expect(evaluate({ referralId: REFERRAL_ID })).rejects.toMatchObject({ name: 'TransientError' });
+  });
+});
+
+describe('wf-rereview', () => {
+  const visitCompleted = (body = visitBody(), id = 'event-1') => ({
+    version: '0',
+    id,
+    source: 'prior-auth.visits',
+    'detail-type': 'VisitCompleted',
+    detail: { schemaVersion: '1', referralId: REFERRAL_ID, visit: body },
+  });
+
+  const recordedReferral = () =>
+    storedReferral({ authorization: { ...storedReferral().authorization!, visitsUsed: 1 }, version: 4 });
+
+  function storeMember() {
+    ddb
+      .on(GetCommand, { Key: keys.member('M-1001') })
+      .resolves({ Item: { ...keys.member('M-1001'), ...member() } });
+    ddb.on(GetCommand, { Key: keys.memberYear('M-1001', 2026) }).resolves({ Item: { visitsUsed: 1 } });
+  }
+
+  it.each([
+    ['no detail', { id: 'e1', source: 'prior-auth.visits' }],
+    [
+      'an unknown schema version',
+      { detail: { schemaVersion: '2', referralId: REFERRAL_ID, visit: visitBody() } },
+    ],
+    [
+      'a visit that is not valid',
+      { detail: { schemaVersion: '1', referralId: REFERRAL_ID, visit: { visitId: 'x' } } },
+    ],
+    ['not an object', 'VisitCompleted'],
+  ])('an event with %s fails with ValidationError (→ DLQ) and writes nothing', async (_case, event) => {
+    const error = await rereview(event).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).name).toBe('ValidationError');
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('claims the visit and re-reviews it: an early visit with progress continues', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [recordedReferral(), storedVisit()] });
+    storeMember();
+    const out = await rereview(visitCompleted());
+    expect(out).toMatchObject({
+      duplicate: false,
+      needsReview: false,
+      referralId: REFERRAL_ID,
+      visitId: visitBody().visitId,
+      outcome: { action: 'CONTINUE' },
+    });
+    const claims = ddb.commandCalls(UpdateCommand);
+    expect(claims).toHaveLength(1);
+    expect(claims[0]!.args[0].input).toMatchObject({
+      Key: keys.visit(REFERRAL_ID, visitBody().visitId),
+      ConditionExpression: expect.stringContaining('attribute_not_exists(reReviewClaim)'),
+    });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('a duplicate delivery (the claim’s conditional update fails) returns duplicate:true and re-reviews nothing', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [recordedReferral(), storedVisit()] });
+    storeMember();
+    ddb.on(UpdateCommand).rejects(awsErrors.conditionalCheckFailed());
+    const out = await rereview(visitCompleted(visitBody(), 'event-2'));
+    expect(out).toMatchObject({ duplicate: true, needsReview: false });
+    expect(out.outcome).toBeUndefined();
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('a visit published straight onto the bus by a clinic is recorded first, then claimed', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [storedReferral()] })
+      .resolves({ Items: [recordedReferral(), storedVisit()] });
+    storeMember();
+    const out = await rereview(visitCompleted());
+    expect(out.duplicate).toBe(false);
+    const items = transactItems(ddb);
+    expect(putWithSk(items, 'VISIT#')?.Item).toMatchObject({ visitId: visitBody().visitId });
+    expect(putWithSk(items, 'HISTORY#')?.Item).toMatchObject({ event: 'VISIT_RECORDED', actor: 'system' });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it('the same visitId with another body from the bus is refused with a domain error, not retried', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [recordedReferral(), storedVisit()] });
+    const other = visitBody({ outcomeMeasures: [{ instrument: 'ODI', score: 20 }] });
+    await expect(rereview(visitCompleted(other))).rejects.toMatchObject({ code: 'VISIT_ID_CONFLICT' });
+    expect(writeCalls(ddb)).toHaveLength(0);
+  });
+});
