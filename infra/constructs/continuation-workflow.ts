@@ -1,0 +1,134 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import {
+  ESCALATED_REVIEW_TIMEOUT,
+  escalateStep,
+  lambdaStep,
+  reviewStep,
+  workflowStateMachine,
+} from './workflow-steps.js';
+
+export interface ContinuationReviewWorkflowProps {
+  readonly rereview: lambda.IFunction;
+  readonly openReview: lambda.IFunction;
+  readonly escalateReview: lambda.IFunction;
+  readonly recordContinuation: lambda.IFunction;
+  readonly recordFailure: lambda.IFunction;
+  /** Where events that can never be processed (invalid, or for an unknown referral) are parked. */
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly logKey: kms.IKey;
+}
+
+/**
+ * One execution per completed visit, started by the `VisitCompleted` rule with the whole
+ * EventBridge event as input (SPEC 6.3):
+ *
+ *   ReReview → Duplicate? ─yes→ AlreadyReviewed
+ *                └no→ NeedsContinuationReview? ─no→ RecordContinuation → Reviewed
+ *                        └yes→ OpenContinuationReview (⇄ escalation, as in AuthorizationWorkflow) ↗
+ *
+ * A redelivered event is recognised by wf-rereview (`duplicate`), so each visit is reviewed
+ * exactly once. An event that fails validation or names an unknown referral is parked on the
+ * dead-letter queue with the reason; any other error is recorded and fails the execution.
+ */
+export class ContinuationReviewWorkflow extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  /** The functions its tasks invoke. */
+  public readonly invokedFunctions: readonly lambda.IFunction[];
+
+  constructor(scope: Construct, id: string, props: ContinuationReviewWorkflowProps) {
+    super(scope, id);
+    this.invokedFunctions = [
+      props.rereview,
+      props.openReview,
+      props.escalateReview,
+      props.recordContinuation,
+      props.recordFailure,
+    ];
+
+    const deadLetter = new tasks.SqsSendMessage(this, 'DeadLetter', {
+      queue: props.deadLetterQueue,
+      messageBody: sfn.TaskInput.fromObject({
+        reason: sfn.JsonPath.stringAt('$.error.Cause'),
+        errorName: sfn.JsonPath.stringAt('$.error.Error'),
+        event: sfn.JsonPath.objectAt('$$.Execution.Input'),
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+    })
+      .addRetry({
+        errors: ['States.TaskFailed'],
+        interval: Duration.seconds(1),
+        backoffRate: 2,
+        maxAttempts: 3,
+      })
+      .next(new sfn.Fail(this, 'InvalidEvent', { error: 'InvalidVisitEvent' }));
+
+    const recordFailure = lambdaStep(this, 'RecordContinuationFailure', props.recordFailure, {
+      resultPath: sfn.JsonPath.DISCARD,
+    }).next(new sfn.Fail(this, 'Failed', { error: 'ContinuationReviewFailed' }));
+    const onFailure = { errors: ['States.ALL'], resultPath: '$.failure' };
+
+    const recordContinuation = lambdaStep(this, 'RecordContinuation', props.recordContinuation, {
+      resultPath: '$.recorded',
+    }).addCatch(recordFailure, onFailure);
+    recordContinuation.next(new sfn.Succeed(this, 'Reviewed'));
+
+    const escalateReview = escalateStep(
+      this,
+      'EscalateContinuationReview',
+      props.escalateReview,
+      'CONTINUATION',
+    );
+    const awaitEscalatedReview = reviewStep(this, 'AwaitEscalatedContinuationReview', props.openReview, {
+      kind: 'CONTINUATION',
+      escalated: true,
+      timeout: sfn.Timeout.duration(ESCALATED_REVIEW_TIMEOUT),
+    })
+      .addCatch(escalateReview, { errors: ['States.Timeout'], resultPath: '$.timeout' })
+      .addCatch(recordFailure, onFailure);
+    escalateReview.addCatch(recordFailure, onFailure).next(awaitEscalatedReview);
+    awaitEscalatedReview.next(recordContinuation);
+
+    const openReview = reviewStep(this, 'OpenContinuationReview', props.openReview, {
+      kind: 'CONTINUATION',
+      escalated: false,
+      timeout: sfn.Timeout.at('$.rereview.reviewTimeoutSeconds'),
+    })
+      .addCatch(escalateReview, { errors: ['States.Timeout'], resultPath: '$.timeout' })
+      .addCatch(recordFailure, onFailure);
+    openReview.next(recordContinuation);
+
+    const rereview = lambdaStep(this, 'ReReview', props.rereview, {
+      resultPath: '$.rereview',
+    })
+      .addCatch(deadLetter, {
+        errors: ['ValidationError', 'NotFoundError', 'ConflictError'],
+        resultPath: '$.error',
+      })
+      .addCatch(recordFailure, onFailure);
+
+    const definition = rereview.next(
+      new sfn.Choice(this, 'Duplicate?')
+        .when(
+          sfn.Condition.booleanEquals('$.rereview.duplicate', true),
+          new sfn.Succeed(this, 'AlreadyReviewed'),
+        )
+        .otherwise(
+          new sfn.Choice(this, 'NeedsContinuationReview?')
+            .when(sfn.Condition.booleanEquals('$.rereview.needsReview', true), openReview)
+            .otherwise(recordContinuation),
+        ),
+    );
+
+    this.stateMachine = workflowStateMachine(this, {
+      definition,
+      logKey: props.logKey,
+      comment: 'Re-review of an authorization after one completed visit.',
+    });
+  }
+}

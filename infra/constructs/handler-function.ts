@@ -1,0 +1,149 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The repository root: `functions/<name>/index.ts` entries and the lock file live here. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** CloudFormation metadata keys the local runner reads to map a function to its handler file. */
+export const ENTRY_METADATA_KEY = 'prior-auth:entry';
+export const HANDLER_METADATA_KEY = 'prior-auth:handler';
+
+/** Every Lambda handler of the system, by its folder under `functions/`. */
+export const FUNCTION_NAMES = [
+  'api-health',
+  'api-console',
+  'api-admin',
+  'api-codes',
+  'api-eligibility',
+  'api-referrals',
+  'api-visits',
+  'api-reviews',
+  'wf-evaluate',
+  'wf-open-review',
+  'wf-escalate-review',
+  'wf-record-determination',
+  'wf-rereview',
+  'wf-record-continuation',
+  'wf-record-failure',
+  'reconcile',
+] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** `functions/<name>/index.ts`, relative to the repository root (POSIX separators, as in the metadata). */
+export function entryPath(name: FunctionName): string {
+  return `functions/${name}/index.ts`;
+}
+
+/** Lambda timeouts: API handlers answer within API Gateway's budget; workflow tasks may do more work. */
+export const API_TIMEOUT = Duration.seconds(10);
+export const WORKFLOW_TASK_TIMEOUT = Duration.seconds(30);
+
+/**
+ * esbuild emits ESM; a few dependencies still call `require` for Node built-ins, which ESM lacks,
+ * so the bundle defines it up front.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+export interface HandlerFunctionProps {
+  /** The handler's folder under `functions/`. */
+  readonly name: FunctionName;
+  /** The system's table; its name is in every handler's environment. Access is granted by the caller. */
+  readonly table: dynamodb.ITable;
+  /** Encrypts the function's log group. */
+  readonly logKey: kms.IKey;
+  /** @default 10 s (API handlers) */
+  readonly timeout?: Duration;
+  /** Added to the defaults. */
+  readonly environment?: Record<string, string>;
+  readonly description?: string;
+}
+
+/**
+ * The one place that sets the defaults of every Lambda function: Node.js 22 on arm64, bundled
+ * by esbuild as minified ESM with source maps, X-Ray active tracing, a KMS-encrypted log group
+ * kept for a year, and the Powertools environment.
+ *
+ * The role has no AWS-managed policy: the function may write to its own log group only, and
+ * each permission beyond that is granted explicitly by the stack (this construct is `IGrantable`).
+ */
+export class HandlerFunction extends Construct implements iam.IGrantable {
+  public readonly handlerName: FunctionName;
+  public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+  public readonly grantPrincipal: iam.IPrincipal;
+
+  constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
+    super(scope, id);
+    const entry = join(REPO_ROOT, entryPath(props.name));
+    if (!existsSync(entry)) {
+      throw new Error(`${entryPath(props.name)} is missing: every function needs a handler entry file`);
+    }
+    this.handlerName = props.name;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      encryptionKey: props.logKey,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${props.name}`,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.grantPrincipal = this.role;
+
+    // `Resource` keeps the function's logical id short: the construct id plus a hash.
+    this.function = new nodejs.NodejsFunction(this, 'Resource', {
+      entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: props.timeout ?? API_TIMEOUT,
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      role: this.role,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      projectRoot: REPO_ROOT,
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        // Error class names are what the state machines' Retry/Catch match on (shared/errors.ts spells them out too).
+        keepNames: true,
+        sourceMap: true,
+        // Bundle the pinned AWS SDK too, so what the tests ran is what Lambda runs.
+        externalModules: [],
+      },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'prior-auth',
+        POWERTOOLS_METRICS_NAMESPACE: 'PriorAuth',
+        LOG_LEVEL: 'INFO',
+        TABLE_NAME: props.table.tableName,
+        ...props.environment,
+      },
+    });
+
+    const cfn = this.function.node.defaultChild as lambda.CfnFunction;
+    cfn.addMetadata(ENTRY_METADATA_KEY, entryPath(props.name));
+    cfn.addMetadata(HANDLER_METADATA_KEY, 'handler');
+  }
+
+  public addEnvironment(key: string, value: string): void {
+    this.function.addEnvironment(key, value);
+  }
+}

@@ -1,0 +1,40 @@
+import { JAVA_REQUIRED_MESSAGE } from './dynamodb.js';
+import { startLocalStack } from './stack.js';
+
+/** `npm start`: the embedded local stack in the foreground, until Ctrl-C. */
+const started = Date.now();
+try {
+  const stack = await startLocalStack({
+    ...(process.env.LOCAL_DATA_DIR ? { dataDir: process.env.LOCAL_DATA_DIR } : {}),
+    log: (line) => console.log(`[local] ${line}`),
+  });
+  const u = stack.url;
+  console.log(`
+Massage therapy prior authorization — local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s
+  API             ${u}   (routes from the synthesized API Gateway; try ${u}/health)
+  Reviewer console ${u}/console   (choose a demo reviewer to sign in)
+  OpenAPI         ${u}/openapi.json
+  Data            ${stack.dataDir}   (DynamoDB Local; delete it to start afresh)
+
+Get a token and submit a referral:
+  TOKEN=$(curl -s -X POST ${u}/_local/token -d '{"role":"portal","sub":"portal-user-1","portalId":"P-100"}' | sed 's/.*"token":"\\([^"]*\\)".*/\\1/')
+  curl -s -H "Authorization: Bearer $TOKEN" ${u}/codes/97124
+  (the README has the whole journey: submit, read the decision, record a visit)
+Press Ctrl-C to stop.`);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the local stack…`);
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+} catch (err) {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(message === JAVA_REQUIRED_MESSAGE ? message : `The local stack did not start: ${message}`);
+  if (!(err instanceof Error && err.message === JAVA_REQUIRED_MESSAGE) && err instanceof Error)
+    console.error(err.stack);
+  process.exit(1);
+}

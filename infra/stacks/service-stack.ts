@@ -1,0 +1,213 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { PriorAuthAlarms } from '../constructs/alarms.js';
+import { type ApiHandlerName, PriorAuthApi } from '../constructs/api.js';
+import { AuthorizationWorkflow } from '../constructs/authorization-workflow.js';
+import { ContinuationReviewWorkflow } from '../constructs/continuation-workflow.js';
+import {
+  FUNCTION_NAMES,
+  type FunctionName,
+  HandlerFunction,
+  WORKFLOW_TASK_TIMEOUT,
+} from '../constructs/handler-function.js';
+import { GLOBAL_INDEXES, TABLE_NAME } from './data-stack.js';
+
+/** What the service stack uses from the data stack. */
+export interface ServiceStackProps extends StackProps {
+  readonly key: kms.IKey;
+  readonly eventBus: events.IEventBus;
+  readonly visitEventsDeadLetterQueue: sqs.IQueue;
+  readonly userPool: cognito.IUserPool;
+}
+
+/** `VisitCompleted` events: put by api-visits or straight onto the bus by a clinic's system. */
+export const VISIT_COMPLETED_PATTERN = { source: ['prior-auth.visits'], detailType: ['VisitCompleted'] };
+
+/** Each function's access to the table (grants include the table's KMS key). */
+export const TABLE_ACCESS: Record<FunctionName, 'none' | 'read' | 'readWrite'> = {
+  'api-health': 'none',
+  'api-console': 'none',
+  'api-admin': 'readWrite',
+  'api-codes': 'none',
+  'api-eligibility': 'read',
+  'api-referrals': 'readWrite',
+  'api-visits': 'readWrite',
+  'api-reviews': 'readWrite',
+  'wf-evaluate': 'readWrite',
+  'wf-open-review': 'readWrite',
+  'wf-escalate-review': 'readWrite',
+  'wf-record-determination': 'readWrite',
+  'wf-rereview': 'readWrite',
+  'wf-record-continuation': 'readWrite',
+  'wf-record-failure': 'readWrite',
+  reconcile: 'readWrite',
+};
+
+/** ApiReferrals from api-referrals. */
+function constructId(name: FunctionName): string {
+  return name
+    .split('-')
+    .map((part) => `${part[0]?.toUpperCase()}${part.slice(1)}`)
+    .join('');
+}
+
+/**
+ * The stateless half: functions, workflows, API, event routing and alarms. It can be destroyed
+ * and redeployed without losing data.
+ *
+ * Events on the `prior-auth` bus: `VisitCompleted` (source `prior-auth.visits`) starts the
+ * ContinuationReviewWorkflow; `ReviewOverdue` (source `prior-auth.reviews`, put by
+ * wf-escalate-review) has no rule here: it is there for whoever integrates (paging, reporting).
+ */
+export class ServiceStack extends Stack {
+  public readonly functions: Record<FunctionName, HandlerFunction>;
+  public readonly authorizationWorkflow: AuthorizationWorkflow;
+  public readonly continuationWorkflow: ContinuationReviewWorkflow;
+  public readonly api: PriorAuthApi;
+  public readonly visitCompletedRule: events.Rule;
+  public readonly reconcileSchedule: events.Rule;
+  public readonly alarms: PriorAuthAlarms;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, {
+      description: 'Prior authorization for massage therapy: API, functions, workflows, alarms',
+      ...props,
+    });
+    const { key, eventBus } = props;
+
+    // By its fixed name (see TABLE_NAME), with its key, so that grants include the key.
+    const table = dynamodb.Table.fromTableAttributes(this, 'Table', {
+      tableName: TABLE_NAME,
+      encryptionKey: key,
+      globalIndexes: [...GLOBAL_INDEXES],
+    });
+
+    // Imported rather than referenced, so that the rule's target does not write a statement into
+    // the data stack's queue policy (the data stack grants rules on the bus itself).
+    const deadLetterQueue = sqs.Queue.fromQueueAttributes(this, 'VisitEventsDeadLetterQueue', {
+      queueArn: props.visitEventsDeadLetterQueue.queueArn,
+      queueUrl: props.visitEventsDeadLetterQueue.queueUrl,
+      keyArn: key.keyArn,
+    });
+
+    this.functions = Object.fromEntries(
+      FUNCTION_NAMES.map((name) => [
+        name,
+        new HandlerFunction(this, constructId(name), {
+          name,
+          table,
+          logKey: key,
+          timeout: name.startsWith('wf-') ? WORKFLOW_TASK_TIMEOUT : undefined,
+        }),
+      ]),
+    ) as Record<FunctionName, HandlerFunction>;
+    const fn = this.functions;
+
+    for (const name of FUNCTION_NAMES) {
+      const access = TABLE_ACCESS[name];
+      if (access === 'read') table.grantReadData(fn[name]);
+      if (access === 'readWrite') table.grantReadWriteData(fn[name]);
+    }
+
+    // Events on the bus.
+    for (const name of ['api-visits', 'wf-escalate-review', 'reconcile'] as const) {
+      eventBus.grantPutEventsTo(fn[name]);
+      fn[name].addEnvironment('EVENT_BUS_NAME', eventBus.eventBusName);
+    }
+
+    this.authorizationWorkflow = new AuthorizationWorkflow(this, 'AuthorizationWorkflow', {
+      evaluate: fn['wf-evaluate'].function,
+      openReview: fn['wf-open-review'].function,
+      escalateReview: fn['wf-escalate-review'].function,
+      recordDetermination: fn['wf-record-determination'].function,
+      recordFailure: fn['wf-record-failure'].function,
+      logKey: key,
+    });
+    this.continuationWorkflow = new ContinuationReviewWorkflow(this, 'ContinuationReviewWorkflow', {
+      rereview: fn['wf-rereview'].function,
+      openReview: fn['wf-open-review'].function,
+      escalateReview: fn['wf-escalate-review'].function,
+      recordContinuation: fn['wf-record-continuation'].function,
+      recordFailure: fn['wf-record-failure'].function,
+      deadLetterQueue,
+      logKey: key,
+    });
+
+    // Only intake starts a determination: api-referrals on submission, and reconcile, which is
+    // part of intake: it re-drives referrals left in RECEIVED when a start did not happen.
+    for (const name of ['api-referrals', 'reconcile'] as const) {
+      this.authorizationWorkflow.stateMachine.grantStartExecution(fn[name]);
+      fn[name].addEnvironment('AUTH_WORKFLOW_ARN', this.authorizationWorkflow.stateMachine.stateMachineArn);
+    }
+
+    // Only a reviewer's decision resumes a waiting workflow. SendTask* act on a task token, not on
+    // a resource: IAM offers no narrower resource than `*` for them.
+    new iam.Policy(fn['api-reviews'], 'TaskCallbackPolicy', {
+      roles: [fn['api-reviews'].role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          resources: ['*'],
+        }),
+      ],
+    });
+
+    this.visitCompletedRule = new events.Rule(this, 'VisitCompletedRule', {
+      description: 'Each completed visit starts a ContinuationReviewWorkflow execution',
+      eventBus,
+      eventPattern: VISIT_COMPLETED_PATTERN,
+      targets: [
+        // No input override: the execution's input is the whole event.
+        new targets.SfnStateMachine(this.continuationWorkflow.stateMachine, {
+          deadLetterQueue,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(1),
+        }),
+      ],
+    });
+
+    this.reconcileSchedule = new events.Rule(this, 'ReconcileSchedule', {
+      description: 'Re-drives referrals stuck in RECEIVED into the AuthorizationWorkflow',
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+      targets: [new targets.LambdaFunction(fn.reconcile.function, { retryAttempts: 2 })],
+    });
+
+    const apiHandlers = Object.fromEntries(
+      FUNCTION_NAMES.filter((name): name is ApiHandlerName => name.startsWith('api-')).map((name) => [
+        name,
+        fn[name].function,
+      ]),
+    ) as Record<ApiHandlerName, HandlerFunction['function']>;
+    this.api = new PriorAuthApi(this, 'PriorAuthApi', {
+      handlers: apiHandlers,
+      userPool: props.userPool,
+      logKey: key,
+    });
+
+    this.alarms = new PriorAuthAlarms(this, 'Alarms', {
+      workflows: {
+        AuthorizationWorkflow: this.authorizationWorkflow.stateMachine,
+        ContinuationReviewWorkflow: this.continuationWorkflow.stateMachine,
+      },
+      deadLetterQueue,
+      api: this.api.restApi,
+      topicKey: key,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url });
+    new CfnOutput(this, 'AuthorizationWorkflowArn', {
+      value: this.authorizationWorkflow.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'ContinuationReviewWorkflowArn', {
+      value: this.continuationWorkflow.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+  }
+}
