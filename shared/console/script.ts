@@ -124,6 +124,10 @@ function facts(rows, testid) {
   return dl;
 }
 function table(caption, headers, rows, attrs) {
+  // Each cell names its column, so narrow screens can show rows as stacked cards.
+  for (const tr of rows) Array.from(tr.children).forEach((cell, i) => {
+    if (!cell.hasAttribute('data-label') && headers[i]) cell.setAttribute('data-label', headers[i]);
+  });
   return h('div', { class: 'table-wrap' },
     h('table', attrs || null,
       caption ? h('caption', null, caption) : null,
@@ -375,16 +379,16 @@ async function loadQueue(body, updated, why) {
     const rows = items.map((item) => {
       const link = h('a', { class: 'button', href: '#/reviews/' + encodeURIComponent(item.reviewId), testid: 'open-review-' + item.reviewId },
         'Open', h('span', { class: 'sr-only' }, ' ' + (KIND_LABELS[item.kind] || item.kind).toLowerCase() + ' review ' + item.reviewId));
-      return h('tr', { testid: 'queue-row-' + item.reviewId },
-        h('th', { scope: 'row' }, dueCell(item, item.reviewId)),
-        h('td', null, h('span', { class: 'badge kind' }, (KIND_LABELS[item.kind] || item.kind).toUpperCase())),
-        h('td', null, h('span', { class: 'mono' }, item.referralId)),
-        h('td', null, item.recommendation ? h('strong', null, item.recommendation) : h('span', { class: 'muted' }, 'none')),
-        h('td', null, reasonList(item.reasons)),
-        h('td', null, link));
+      return h('tr', { testid: 'queue-row-' + item.reviewId, class: item.overdue || item.escalated ? 'flagged' : null },
+        h('th', { scope: 'row', 'data-label': 'Due' }, dueCell(item, item.reviewId)),
+        h('td', { 'data-label': 'Kind' }, h('span', { class: 'badge kind' }, (KIND_LABELS[item.kind] || item.kind).toUpperCase())),
+        h('td', { 'data-label': 'Referral' }, h('span', { class: 'mono' }, item.referralId)),
+        h('td', { 'data-label': 'Recommendation' }, item.recommendation ? h('strong', null, item.recommendation) : h('span', { class: 'muted' }, 'none')),
+        h('td', { 'data-label': 'Reasons' }, reasonList(item.reasons)),
+        h('td', { 'data-label': 'Review' }, link));
     });
     fill(body, table(items.length + (items.length === 1 ? ' open review' : ' open reviews') + ', soonest due first',
-      ['Due', 'Kind', 'Referral', 'Recommendation', 'Reasons', 'Review'], rows, { testid: 'queue-table' }));
+      ['Due', 'Kind', 'Referral', 'Recommendation', 'Reasons', 'Review'], rows, { testid: 'queue-table', class: 'queue' }));
   }
   updated.textContent = 'Updated ' + timeFormat.format(new Date()) + ' · refreshes every 30 s';
   if (focused) {
@@ -443,13 +447,15 @@ async function renderReview(reviewId, focus) {
   if (focus) heading.focus();
 }
 function summaryFacts(review, request) {
-  return h('div', { class: 'card' }, facts([
+  const pairs = [
     ['Review', h('span', { class: 'mono', testid: 'review-id' }, review.reviewId)],
     ['Referral', h('span', { class: 'mono', testid: 'referral-id' }, review.referralId)],
     ['Status', h('span', { testid: 'review-status' }, review.status)],
     ['Due', h('span', null, dueCell(review, 'review'))],
-    ['Urgency', request.urgency || null],
-  ], 'review-summary'));
+    ['Urgency', request.urgency || 'not given'],
+  ];
+  return h('dl', { class: 'card facts-inline', testid: 'review-summary' },
+    pairs.map(([label, value]) => h('div', null, h('dt', null, label), h('dd', null, value))));
 }
 function recommendationSection(review) {
   const rec = review.recommendation;
@@ -665,7 +671,7 @@ function progressChart(measure, visits, authorized) {
       h('td', null, p.x === 0 ? '' : d >= inst.mcid - 1e-9 ? 'yes' : 'no'));
   });
   return h('figure', { class: 'chart-wrap' },
-    svg,
+    h('div', { class: 'chart-scroll' }, svg),
     h('figcaption', { class: 'hint' }, 'Blue line: reported scores (open circle: the baseline). Shaded: change smaller than the MCID (' + num(inst.mcid) + ' points). Dashed: the meaningful-improvement threshold. Dotted: the goal.'),
     h('details', null, h('summary', null, 'Scores as a table'),
       table(measure.instrument + ' scores (improvement counts in the better direction)', ['When', 'Score', 'Change from baseline', 'At least the MCID'], rows, { testid: 'progress-table' })));
@@ -885,6 +891,7 @@ function decisionForm(review, section) {
       if (err.handled) return;
       if (err.status === 409 && err.code === 'REVIEW_ALREADY_DECIDED') {
         clearErrors();
+        submit.disabled = true;
         fill(summary, h('strong', null, 'Another reviewer decided this review.'), ' Your decision was not recorded. ',
           h('a', { href: '#/queue' }, 'Back to open reviews'));
         show(summary, true);

@@ -8,6 +8,7 @@ export const CONSOLE_CSS = `
   color-scheme: light;
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html { font-size: 100%; }
 body {
   margin: 0; background: var(--bg); color: var(--ink);
@@ -76,6 +77,10 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.3rem 1r
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
 dl.facts ul { margin: 0; padding-left: 1.1rem; }
+dl.facts-inline { display: flex; flex-wrap: wrap; gap: 0.5rem 2rem; padding: 0.7rem 1.1rem; }
+dl.facts-inline dt { font-size: 0.8rem; color: var(--muted); }
+dl.facts-inline dd { margin: 0; }
+dl.facts-inline .rel { display: inline; margin-left: 0.4rem; }
 .review-layout { display: grid; grid-template-columns: minmax(0, 1fr); gap: 1rem; align-items: start; }
 @media (min-width: 1000px) {
   .review-layout { grid-template-columns: minmax(0, 1fr) 380px; }
@@ -126,8 +131,9 @@ input[type="number"] { max-width: 9rem; }
 .field-error::before { content: "\\26A0\\FE0E  "; }
 .form-error { color: var(--bad); background: var(--bad-bg); border: 1px solid #e2a6a9; border-radius: 6px; padding: 0.5rem 0.7rem; }
 .decided { border-left: 4px solid var(--ok); }
-.chart-wrap { overflow-x: auto; }
-svg.chart { width: 100%; max-width: 680px; height: auto; display: block; font-size: 12px; }
+figure.chart-wrap { margin: 0 0 0.5rem; }
+.chart-scroll { overflow-x: auto; }
+svg.chart { width: 100%; min-width: 520px; max-width: 680px; height: auto; display: block; font-size: 12px; }
 svg.chart .axis { stroke: #6b7684; stroke-width: 1; }
 svg.chart .grid { stroke: #e3e7ec; stroke-width: 1; }
 svg.chart text { fill: #33404f; }
@@ -144,8 +150,17 @@ svg.chart .point.base { fill: #fff; stroke: #55606e; stroke-width: 2; }
 .reviewer-list .sub { display: block; font-size: 0.82rem; color: var(--muted); }
 details > summary { cursor: pointer; font-weight: 600; }
 .visually-quiet { font-size: 0.85rem; color: var(--muted); }
+table.queue tr.flagged > th { box-shadow: inset 4px 0 0 #c98a00; }
 @media (max-width: 640px) {
   main { padding: 0.75rem 0.75rem 2rem; }
+  .table-wrap thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  .table-wrap table, .table-wrap tbody, .table-wrap tr, .table-wrap tbody th, .table-wrap td { display: block; width: 100%; }
+  .table-wrap tr { border-top: 1px solid var(--line); padding: 0.4rem 0; }
+  .table-wrap tbody th, .table-wrap td { border: 0; padding: 0.2rem 0.75rem; }
+  .table-wrap [data-label]::before { content: attr(data-label); display: block; font-size: 0.75rem; color: var(--muted); font-weight: 600; }
+  table.criteria tbody th, table.criteria td:nth-child(2) { width: 100%; }
+  tr.crit-notmet > th { box-shadow: none; }
+  tr.crit-notmet { box-shadow: inset 4px 0 0 var(--bad); }
   dl.facts { grid-template-columns: 1fr; }
   dl.facts dd { margin-bottom: 0.4rem; }
   th, td { padding: 0.45rem 0.5rem; }
