@@ -158,7 +158,6 @@ export function apiEvent(method: string, opts: EventOptions): APIGatewayProxyEve
 
 export interface Answer {
   status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON
   body: any;
   raw: string;
 }
