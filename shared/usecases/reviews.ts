@@ -303,7 +303,7 @@ export async function decideReview(deps: DecideDeps, reviewer: Caller, reviewId:
     throw err;
   }
   try {
-    await deps.callbacks.succeed(review.taskToken, sent);
+    await deliver(deps, review, sent);
   } catch (err) {
     // Not delivered: put the review back as it was, so the decision is never half-made.
     await deps.repo.commit(deps.repo.transaction().putReview(review, 'any'));
@@ -328,6 +328,29 @@ export async function decideReview(deps: DecideDeps, reviewer: Caller, reviewId:
     decidedBy: sent.reviewer,
     decidedAt: sent.decidedAt,
   };
+}
+
+/**
+ * Sends the decision through the review's task token. At an escalation the workflow swaps the wait
+ * for a new one with a new token; a decision landing in that moment follows the new token.
+ */
+async function deliver(deps: DecideDeps, review: ReviewRecord, sent: ReviewerDecision) {
+  let token = review.taskToken;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await deps.callbacks.succeed(token, sent);
+      return;
+    } catch (err) {
+      if (!(err instanceof TaskGoneError) || attempt >= 15) throw err;
+      await new Promise((ok) => setTimeout(ok, 200));
+      const fresh = await deps.repo.getReview(review.reviewId);
+      if (!fresh || fresh.taskToken === token) {
+        if (attempt >= 5) throw err;
+        continue;
+      }
+      token = fresh.taskToken;
+    }
+  }
 }
 
 function alreadyDecided(reviewId: string) {

@@ -22,9 +22,9 @@ export interface Api {
 }
 
 /** A fresh local stack on a free port with its own data directory. */
-export async function startApi(): Promise<Api> {
+export async function startApi(options: { timeScale?: number } = {}): Promise<Api> {
   const dataDir = mkdtempSync(join(tmpdir(), 'prior-auth-e2e-'));
-  const stack = await startLocalStack({ port: 0, dataDir });
+  const stack = await startLocalStack({ port: 0, dataDir, ...options });
   const tokens = new Map<string, string>();
   const api: Api = {
     stack,

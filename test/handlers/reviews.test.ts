@@ -186,24 +186,21 @@ describe('POST /reviews/{reviewId}/decision', () => {
   it.each([
     ['TaskTimedOut', () => new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} })],
     ['TaskDoesNotExist', () => new TaskDoesNotExist({ message: 'Task does not exist', $metadata: {} })],
-  ])(
-    'when the workflow has gone (%s) it is 409 REVIEW_NOT_AWAITING_DECISION and the review is put back OPEN',
-    async (_name, error) => {
-      storeReview();
-      sfn.on(SendTaskSuccessCommand).rejects(error());
-      const res = await decide({ outcome: 'APPROVE' });
+  ])('when the workflow has gone (%s) it is 409 REVIEW_NOT_AWAITING_DECISION and the review is put back OPEN', async (_name, error) => {
+    storeReview();
+    sfn.on(SendTaskSuccessCommand).rejects(error());
+    const res = await decide({ outcome: 'APPROVE' });
 
-      expect(res.status).toBe(409);
-      expect(errorOf(res).code).toBe('REVIEW_NOT_AWAITING_DECISION');
-      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
-      const restored = transactItems(ddb, 1)[0]?.Put?.Item;
-      expect(restored).toMatchObject({ ...keys.review(REVIEW_ID), status: 'OPEN', taskToken: TASK_TOKEN });
-      expect(restored?.decision).toBeUndefined();
-      // back in the open-reviews queue
-      expect(restored?.GSI1PK).toBe('REVIEWS#OPEN');
-      expect(res.raw).not.toContain(TASK_TOKEN);
-    },
-  );
+    expect(res.status).toBe(409);
+    expect(errorOf(res).code).toBe('REVIEW_NOT_AWAITING_DECISION');
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    const restored = transactItems(ddb, 1)[0]?.Put?.Item;
+    expect(restored).toMatchObject({ ...keys.review(REVIEW_ID), status: 'OPEN', taskToken: TASK_TOKEN });
+    expect(restored?.decision).toBeUndefined();
+    // back in the open-reviews queue
+    expect(restored?.GSI1PK).toBe('REVIEWS#OPEN');
+    expect(res.raw).not.toContain(TASK_TOKEN);
+  });
 
   it('throttling on the decision write is 503 and sends nothing', async () => {
     storeReview();

@@ -53,21 +53,21 @@ describe('alarms', () => {
     }
   });
 
-  it.each(['AuthorizationWorkflow', 'ContinuationReviewWorkflow'])(
-    'fire on a failed or timed-out %s execution',
-    (name) => {
-      const arn = { Ref: stateMachineId(s.serviceResources, name) };
-      for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
-        const [alarm, ...rest] = find('AWS/States', metric, arn);
-        expect(rest, metric).toEqual([]);
-        expect(alarm, metric).toMatchObject({
-          Threshold: 1,
-          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-          Period: 300,
-        });
-      }
-    },
-  );
+  it.each([
+    'AuthorizationWorkflow',
+    'ContinuationReviewWorkflow',
+  ])('fire on a failed or timed-out %s execution', (name) => {
+    const arn = { Ref: stateMachineId(s.serviceResources, name) };
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      const [alarm, ...rest] = find('AWS/States', metric, arn);
+      expect(rest, metric).toEqual([]);
+      expect(alarm, metric).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Period: 300,
+      });
+    }
+  });
 
   it('fire when an event waits on the dead-letter queue', () => {
     const [alarm, ...rest] = find('AWS/SQS', 'ApproximateNumberOfMessagesVisible');

@@ -29,28 +29,32 @@ function withoutCredentials(): NodeJS.ProcessEnv {
 }
 
 describe('cdk synth', () => {
-  it('synthesizes both stacks offline with no credentials, bundling every function', {
-    timeout: 240_000,
-  }, async () => {
-    await run('npx', ['cdk', 'synth', '--quiet', '--output', outdir], {
-      cwd: REPO_ROOT,
-      env: withoutCredentials(),
-      timeout: 230_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+  it(
+    'synthesizes both stacks offline with no credentials, bundling every function',
+    {
+      timeout: 240_000,
+    },
+    async () => {
+      await run('npx', ['cdk', 'synth', '--quiet', '--output', outdir], {
+        cwd: REPO_ROOT,
+        env: withoutCredentials(),
+        timeout: 230_000,
+        maxBuffer: 64 * 1024 * 1024,
+      });
 
-    const files = readdirSync(outdir);
-    expect(files).toEqual(
-      expect.arrayContaining(['PriorAuthData.template.json', 'PriorAuthService.template.json']),
-    );
-    const bundles = files.filter((f) => f.startsWith('asset.'));
-    expect(bundles).toHaveLength(FUNCTION_NAMES.length);
-    for (const bundle of bundles) {
-      expect(readdirSync(join(outdir, bundle)).sort(), bundle).toEqual(['index.mjs', 'index.mjs.map']);
-    }
+      const files = readdirSync(outdir);
+      expect(files).toEqual(
+        expect.arrayContaining(['PriorAuthData.template.json', 'PriorAuthService.template.json']),
+      );
+      const bundles = files.filter((f) => f.startsWith('asset.'));
+      expect(bundles).toHaveLength(FUNCTION_NAMES.length);
+      for (const bundle of bundles) {
+        expect(readdirSync(join(outdir, bundle)).sort(), bundle).toEqual(['index.mjs', 'index.mjs.map']);
+      }
 
-    // Environment-agnostic: no account or region was looked up and baked in.
-    const service = readFileSync(join(outdir, 'PriorAuthService.template.json'), 'utf8');
-    expect(service).not.toMatch(/\b\d{12}\b/);
-  });
+      // Environment-agnostic: no account or region was looked up and baked in.
+      const service = readFileSync(join(outdir, 'PriorAuthService.template.json'), 'utf8');
+      expect(service).not.toMatch(/\b\d{12}\b/);
+    },
+  );
 });

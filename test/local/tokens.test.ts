@@ -9,7 +9,12 @@ const SECRET = 'test-secret-0123456789abcdef';
 
 function clock(start: number) {
   let t = start;
-  return { now: () => t, advance: (ms: number) => (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 function failure(fn: () => unknown): unknown {

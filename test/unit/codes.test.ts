@@ -81,8 +81,7 @@ describe('GET /codes/{cpt} answer', () => {
     expect(answer.note).toMatch(em ? /E&M/ : /Not in the published range/);
   });
   it.each(['97110', 'G0283', 'constructor', '__proto__'])('%s is not in the range', (cpt) =>
-    expect(codeCheck(cpt).inPublishedRange).toBe(false),
-  );
+    expect(codeCheck(cpt).inPublishedRange).toBe(false));
 });
 
 describe('one requested line against the start date', () => {
@@ -95,8 +94,7 @@ describe('one requested line against the start date', () => {
     ['97999', '2027-01-01', { ok: true }],
     ['99213', '2026-12-01', { ok: false, reason: 'CODE_NOT_IN_RANGE' }],
   ])('%s starting %s → %o', (cpt, start, expected) =>
-    expect(checkLineCode(cpt, start, TABLE_WITH_DELETED)).toMatchObject(expected),
-  );
+    expect(checkLineCode(cpt, start, TABLE_WITH_DELETED)).toMatchObject(expected));
   it('explains a deletion with its date', () => {
     const r = checkLineCode('97039', '2026-12-01', TABLE_WITH_DELETED);
     expect(r.ok ? '' : r.evidence).toBe('97039 was deleted on 2026-11-30, before start date 2026-12-01');

@@ -173,18 +173,15 @@ describe('5.1 eligibility', () => {
     [8, 5, 5, true],
     [3, 4, 3, false],
     [3, 2, 2, true],
-  ])(
-    'requesting %i with %i left authorizes %i (limit applied: %s)',
-    (requested, left, authorized, limited) => {
-      const d = run({
-        referral: referral({ requestedVisits: requested }),
-        member: member({ priorVisitsThisYear: 12 - left }),
-      });
-      expect(d.authorization?.visitsAuthorized).toBe(authorized);
-      expect(d.status).toBe(limited ? 'PARTIALLY_APPROVED' : 'APPROVED');
-      expect(d.reasons.includes('BENEFIT_LIMIT_APPLIED')).toBe(limited);
-    },
-  );
+  ])('requesting %i with %i left authorizes %i (limit applied: %s)', (requested, left, authorized, limited) => {
+    const d = run({
+      referral: referral({ requestedVisits: requested }),
+      member: member({ priorVisitsThisYear: 12 - left }),
+    });
+    expect(d.authorization?.visitsAuthorized).toBe(authorized);
+    expect(d.status).toBe(limited ? 'PARTIALLY_APPROVED' : 'APPROVED');
+    expect(d.reasons.includes('BENEFIT_LIMIT_APPLIED')).toBe(limited);
+  });
 });
 
 describe('5.2 provider', () => {
@@ -210,8 +207,7 @@ describe('5.2 provider', () => {
     expect(criterion(d, 'PROVIDER').met).toBe(true);
   });
   it.each(['LMT', 'PT', 'OT', 'DC', 'MD', 'DO'] as const)('lets a %s bill massage', (credential) =>
-    expect(run({ renderingProvider: provider({ credentials: [credential] }) }).status).toBe('APPROVED'),
-  );
+    expect(run({ renderingProvider: provider({ credentials: [credential] }) }).status).toBe('APPROVED'));
   it('pends a non-contracted provider, advising approval when the criteria are met', () => {
     const d = run({ renderingProvider: provider({ contracted: false }) });
     expect(d.status).toBe('PENDING_REVIEW');
@@ -452,8 +448,7 @@ describe('5.5 other members', () => {
     expect(criterion(d, 'EXCLUSIONS').met).toBe(false);
   });
   it.each(['rehabilitation', 'comfort'])('does not exclude purpose %s', (purpose) =>
-    expect(run({ referral: referral({}, { purpose }) }).status).toBe('APPROVED'),
-  );
+    expect(run({ referral: referral({}, { purpose }) }).status).toBe('APPROVED'));
   it('pends any contraindication, advising denial', () => {
     const d = run({ referral: referral({}, { contraindications: ['skin-infection', 'burn'] }) });
     expect(d.status).toBe('PENDING_REVIEW');

@@ -48,8 +48,7 @@ describe('improvement and goals follow the instrument’s direction', () => {
     ['LEFS', 40, 52, 12],
     ['QuickDASH', 60, 40, 20],
   ])('%s %d → %d is %d', (instrument, baseline, latest, expected) =>
-    expect(improvement(instrument, baseline, latest)).toBeCloseTo(expected),
-  );
+    expect(improvement(instrument, baseline, latest)).toBeCloseTo(expected));
 
   it.each<[Instrument, number, number, boolean]>([
     ['ODI', 20, 20, true],
@@ -60,18 +59,16 @@ describe('improvement and goals follow the instrument’s direction', () => {
     ['PSFS', 7, 8, false],
     ['LEFS', 60, 65, false],
   ])('%s score %d vs goal %d reached=%s', (instrument, score, goal, reached) =>
-    expect(reachedGoal(instrument, score, goal)).toBe(reached),
-  );
+    expect(reachedGoal(instrument, score, goal)).toBe(reached));
 
-  it.each(Object.entries(INSTRUMENTS) as [Instrument, (typeof INSTRUMENTS)[Instrument]][])(
-    '%s: exactly the MCID is meaningful, just under is not',
-    (instrument, { better, mcid, min, max }) => {
-      const baseline = better === 'lower' ? max : min;
-      const step = better === 'lower' ? -1 : 1;
-      expect(isMeaningful(instrument, baseline, baseline + step * mcid)).toBe(true);
-      expect(isMeaningful(instrument, baseline, baseline + step * (mcid - 0.01))).toBe(false);
-    },
-  );
+  it.each(
+    Object.entries(INSTRUMENTS) as [Instrument, (typeof INSTRUMENTS)[Instrument]][],
+  )('%s: exactly the MCID is meaningful, just under is not', (instrument, { better, mcid, min, max }) => {
+    const baseline = better === 'lower' ? max : min;
+    const step = better === 'lower' ? -1 : 1;
+    expect(isMeaningful(instrument, baseline, baseline + step * mcid)).toBe(true);
+    expect(isMeaningful(instrument, baseline, baseline + step * (mcid - 0.01))).toBe(false);
+  });
 
   it('tolerates decimal rounding at the MCID (NDI 20.3 → 12.8 is 7.5)', () => {
     expect(isMeaningful('NDI', 20.3, 12.8)).toBe(true);
