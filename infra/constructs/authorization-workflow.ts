@@ -2,13 +2,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import {
-  ESCALATED_REVIEW_TIMEOUT,
-  escalateStep,
-  lambdaStep,
-  reviewStep,
-  workflowStateMachine,
-} from './workflow-steps.js';
+import { lambdaStep, reviewLoop, workflowStateMachine } from './workflow-steps.js';
 
 export interface AuthorizationWorkflowProps {
   readonly evaluate: lambda.IFunction;
@@ -55,25 +49,15 @@ export class AuthorizationWorkflow extends Construct {
     }).addCatch(recordFailure, onFailure);
     recordDetermination.next(new sfn.Succeed(this, 'Done'));
 
-    const escalateReview = escalateStep(this, 'EscalateReview', props.escalateReview, 'INITIAL');
-    const awaitEscalatedReview = reviewStep(this, 'AwaitEscalatedReview', props.openReview, {
+    const openReview = reviewLoop(this, {
       kind: 'INITIAL',
-      escalated: true,
-      timeout: sfn.Timeout.duration(ESCALATED_REVIEW_TIMEOUT),
-    })
-      .addCatch(escalateReview, { errors: ['States.Timeout'], resultPath: '$.timeout' })
-      .addCatch(recordFailure, onFailure);
-    escalateReview.addCatch(recordFailure, onFailure).next(awaitEscalatedReview);
-    awaitEscalatedReview.next(recordDetermination);
-
-    const openReview = reviewStep(this, 'OpenReview', props.openReview, {
-      kind: 'INITIAL',
-      escalated: false,
-      timeout: sfn.Timeout.at('$.evaluation.reviewTimeoutSeconds'),
-    })
-      .addCatch(escalateReview, { errors: ['States.Timeout'], resultPath: '$.timeout' })
-      .addCatch(recordFailure, onFailure);
-    openReview.next(recordDetermination);
+      names: { open: 'OpenReview', escalate: 'EscalateReview', awaitEscalated: 'AwaitEscalatedReview' },
+      openReview: props.openReview,
+      escalateReview: props.escalateReview,
+      timeoutPath: '$.evaluation.reviewTimeoutSeconds',
+      next: recordDetermination,
+      onFailure: recordFailure,
+    });
 
     const evaluate = lambdaStep(this, 'Evaluate', props.evaluate, {
       resultPath: '$.evaluation',

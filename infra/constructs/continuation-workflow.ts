@@ -5,13 +5,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import {
-  ESCALATED_REVIEW_TIMEOUT,
-  escalateStep,
-  lambdaStep,
-  reviewStep,
-  workflowStateMachine,
-} from './workflow-steps.js';
+import { lambdaStep, reviewLoop, workflowStateMachine } from './workflow-steps.js';
 
 export interface ContinuationReviewWorkflowProps {
   readonly rereview: lambda.IFunction;
@@ -78,30 +72,19 @@ export class ContinuationReviewWorkflow extends Construct {
     }).addCatch(recordFailure, onFailure);
     recordContinuation.next(new sfn.Succeed(this, 'Reviewed'));
 
-    const escalateReview = escalateStep(
-      this,
-      'EscalateContinuationReview',
-      props.escalateReview,
-      'CONTINUATION',
-    );
-    const awaitEscalatedReview = reviewStep(this, 'AwaitEscalatedContinuationReview', props.openReview, {
+    const openReview = reviewLoop(this, {
       kind: 'CONTINUATION',
-      escalated: true,
-      timeout: sfn.Timeout.duration(ESCALATED_REVIEW_TIMEOUT),
-    })
-      .addCatch(escalateReview, { errors: ['States.Timeout'], resultPath: '$.timeout' })
-      .addCatch(recordFailure, onFailure);
-    escalateReview.addCatch(recordFailure, onFailure).next(awaitEscalatedReview);
-    awaitEscalatedReview.next(recordContinuation);
-
-    const openReview = reviewStep(this, 'OpenContinuationReview', props.openReview, {
-      kind: 'CONTINUATION',
-      escalated: false,
-      timeout: sfn.Timeout.at('$.rereview.reviewTimeoutSeconds'),
-    })
-      .addCatch(escalateReview, { errors: ['States.Timeout'], resultPath: '$.timeout' })
-      .addCatch(recordFailure, onFailure);
-    openReview.next(recordContinuation);
+      names: {
+        open: 'OpenContinuationReview',
+        escalate: 'EscalateContinuationReview',
+        awaitEscalated: 'AwaitEscalatedContinuationReview',
+      },
+      openReview: props.openReview,
+      escalateReview: props.escalateReview,
+      timeoutPath: '$.rereview.reviewTimeoutSeconds',
+      next: recordContinuation,
+      onFailure: recordFailure,
+    });
 
     const rereview = lambdaStep(this, 'ReReview', props.rereview, {
       resultPath: '$.rereview',

@@ -109,6 +109,48 @@ export function escalateStep(
   });
 }
 
+export interface ReviewLoopProps {
+  readonly kind: ReviewStepProps['kind'];
+  /** State names: the first wait, the escalation, and the waits after it. */
+  readonly names: { open: string; escalate: string; awaitEscalated: string };
+  readonly openReview: lambda.IFunction;
+  readonly escalateReview: lambda.IFunction;
+  /** Seconds until the decision is due, from the state. */
+  readonly timeoutPath: string;
+  /** Where the reviewer's decision goes next. */
+  readonly next: sfn.IChainable;
+  readonly onFailure: sfn.IChainable;
+}
+
+/**
+ * The clinical-review wait shared by both workflows: wait for a reviewer until the due time, then
+ * escalate (flag + ReviewOverdue) and wait again, a day at a time. Nothing here decides on a timeout.
+ */
+export function reviewLoop(scope: Construct, props: ReviewLoopProps): sfn.TaskStateBase {
+  const onFailure = { errors: ['States.ALL'], resultPath: '$.failure' };
+  const onTimeout = { errors: ['States.Timeout'], resultPath: '$.timeout' };
+  const escalate = escalateStep(scope, props.names.escalate, props.escalateReview, props.kind);
+  const awaitEscalated = reviewStep(scope, props.names.awaitEscalated, props.openReview, {
+    kind: props.kind,
+    escalated: true,
+    timeout: sfn.Timeout.duration(ESCALATED_REVIEW_TIMEOUT),
+  })
+    .addCatch(escalate, onTimeout)
+    .addCatch(props.onFailure, onFailure);
+  escalate.addCatch(props.onFailure, onFailure).next(awaitEscalated);
+  awaitEscalated.next(props.next);
+
+  const open = reviewStep(scope, props.names.open, props.openReview, {
+    kind: props.kind,
+    escalated: false,
+    timeout: sfn.Timeout.at(props.timeoutPath),
+  })
+    .addCatch(escalate, onTimeout)
+    .addCatch(props.onFailure, onFailure);
+  open.next(props.next);
+  return open;
+}
+
 export interface WorkflowStateMachineProps {
   readonly definition: sfn.IChainable;
   readonly logKey: kms.IKey;
