@@ -10,6 +10,8 @@ export interface BuildAppOptions {
   readonly nag?: boolean;
   /** Extra context values; they override the defaults set here. */
   readonly context?: Record<string, unknown>;
+  /** Where synthesis writes the cloud assembly (default: a new temp directory each time). */
+  readonly outdir?: string;
 }
 
 export interface BuiltApp {
@@ -48,7 +50,7 @@ export function buildApp(opts: BuildAppOptions = {}): BuiltApp {
     // NodejsFunction bundles only the stacks listed here: none.
     context['aws:cdk:bundling-stacks'] = [];
   }
-  const app = new App({ context });
+  const app = new App({ context, ...(opts.outdir ? { outdir: opts.outdir } : {}) });
 
   const data = new DataStack(app, 'PriorAuthData');
   const service = new ServiceStack(app, 'PriorAuthService', {

@@ -88,6 +88,8 @@ export interface ReReviewRecord {
   action: string;
   reasons: ReasonCode[];
   explanation: string;
+  /** The primary measure's figures the re-review used (baseline, latest, improvement, MCID). */
+  progress?: unknown;
   at: string;
   reviewId?: string;
   decidedBy?: Actor;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { REASON_CODES } from './reasons.js';
 import {
   MemberSchema,

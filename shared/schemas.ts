@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { addDays, isIsoDate } from './dates.js';
 import { type ErrorDetail, ValidationError } from './errors.js';
 import { isValidNpi } from './npi.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { sfnWorkflowStarter } from '../../shared/aws/clients.js';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
 import { readEnv } from '../../shared/env.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventBridgePublisher } from '../../shared/aws/clients.js';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
 import { readEnv } from '../../shared/env.js';

@@ -88,7 +88,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   mkdirSync(dataDir, { recursive: true });
 
   // 1. The app, synthesized in-process (no bundling: the handlers run from source here).
-  const { app } = buildApp({ bundling: false, nag: false });
+  // The assembly goes in the data directory, so repeated starts (and tests) leave nothing in /tmp.
+  const { app } = buildApp({ bundling: false, nag: false, outdir: resolve(dataDir, 'cdk.out') });
   const assembly = app.synth();
   const model = buildLocalModel(
     assembly.stacks.map((s) => ({ stackName: s.stackName, template: s.template })),
@@ -145,14 +146,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       timeoutMs: (fn?.timeoutSeconds ?? 30) * 1000,
       memoryMb: fn?.memoryMb ?? 512,
     });
-    // Lambda serialises results as JSON: do the same so nothing but JSON crosses the boundary.
-    const input = JSON.parse(JSON.stringify(event ?? null));
+    // Lambda serialises events and results as JSON: do the same so nothing but JSON crosses the
+    // boundary. The Step Functions engine already does it for its tasks (toJson both ways).
+    const asJson = kind !== 'task';
+    const input = asJson ? JSON.parse(JSON.stringify(event ?? null)) : (event ?? null);
     const result = aroundInvoke
       ? await aroundInvoke({ functionLogicalId: logicalId, kind, event: input }, () =>
           handler(input, context),
         )
       : await handler(input, context);
-    return result === undefined ? null : JSON.parse(JSON.stringify(result));
+    if (result === undefined) return null;
+    return asJson ? JSON.parse(JSON.stringify(result)) : result;
   };
   const logicalIdFromArn = (arnOrName: string) => arnOrName.split(':').pop() ?? arnOrName;
 

@@ -12,14 +12,25 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, TransientError } from '../errors.js';
-import type { HistoryEntry, ReferralRecord, ReviewRecord, VisitRecord } from '../model.js';
+import type { HistoryEntry, ReferralRecord, ReReviewRecord, ReviewRecord, VisitRecord } from '../model.js';
 import type { Member, Provider } from '../schemas.js';
 import { gsi, keys } from './keys.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** Capacity observer: the bench adds up what each operation consumed. */
-export type CapacityObserver = (operation: string, read: number, write: number) => void;
+export type CapacityObserver = (
+  operation: string,
+  read: number,
+  write: number,
+  call?: { input: unknown; ms: number },
+) => void;
+
+/**
+ * Process-wide observers, consulted by every Repository besides its own (the system bench runs the
+ * local stack in-process and counts each operation without touching the handlers). Empty: no cost.
+ */
+export const capacityObservers = new Set<CapacityObserver>();
 
 const TRANSIENT = new Set([
   'ProvisionedThroughputExceededException',
@@ -68,6 +79,52 @@ function strip<T extends Record<string, unknown>>(item: T | undefined): Omit<T, 
   return rest as Omit<T, 'PK' | 'SK'>;
 }
 
+/**
+ * Changes to an item's attributes, applied in place by an UpdateItem (no read first). Paths are
+ * attribute names, nested with further elements: `['authorization', 'status']`.
+ */
+export interface ItemChanges {
+  set?: [path: string[], value: unknown][];
+  /** `path = path + n` */
+  increment?: [path: string[], n: number][];
+  remove?: string[][];
+}
+
+function updateExpression(changes: ItemChanges) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const nameOf = new Map<string, string>();
+  const path = (parts: string[]) =>
+    parts
+      .map((part) => {
+        let alias = nameOf.get(part);
+        if (!alias) {
+          alias = `#n${nameOf.size}`;
+          nameOf.set(part, alias);
+          names[alias] = part;
+        }
+        return alias;
+      })
+      .join('.');
+  const value = (v: unknown) => {
+    const alias = `:v${Object.keys(values).length}`;
+    values[alias] = v;
+    return alias;
+  };
+  const sets = [
+    ...(changes.set ?? []).map(([p, v]) => `${path(p)} = ${value(v)}`),
+    ...(changes.increment ?? []).map(([p, n]) => `${path(p)} = ${path(p)} + ${value(n)}`),
+  ];
+  const removes = (changes.remove ?? []).map(path);
+  const expression = [
+    sets.length ? `SET ${sets.join(', ')}` : '',
+    removes.length ? `REMOVE ${removes.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return { expression, names, values, path, value };
+}
+
 /** A set of writes that must all happen or none (SPEC 2: a determination and its history entry, a visit and the ledger). */
 export class Transaction {
   readonly items: TransactItem[] = [];
@@ -101,6 +158,47 @@ export class Transaction {
       },
     });
     record.version = next.version;
+    return this;
+  }
+
+  /**
+   * Changes the referral in place, requiring the version read earlier (as `putReferral` does) and
+   * bumping it; for writers that know what changes without reading the whole item again. The
+   * reconcile marker (GSI2) is dropped: only a referral still RECEIVED carries it.
+   */
+  updateReferral(referralId: string, expectedVersion: number, changes: ItemChanges): this {
+    const u = updateExpression({
+      ...changes,
+      set: [...(changes.set ?? []), [['version'], expectedVersion + 1]],
+      remove: [...(changes.remove ?? []), ['GSI2PK'], ['GSI2SK']],
+    });
+    const condition = `${u.path(['version'])} = ${u.value(expectedVersion)}`;
+    this.items.push({
+      Update: {
+        TableName: this.table,
+        Key: keys.referral(referralId),
+        UpdateExpression: u.expression,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: u.names,
+        ExpressionAttributeValues: u.values,
+      },
+    });
+    return this;
+  }
+
+  /** Records a visit's re-review in place; the visit must exist and not be re-reviewed yet. */
+  recordVisitReReview(referralId: string, visitId: string, reReview: ReReviewRecord): this {
+    const u = updateExpression({ set: [[['reReview'], reReview]], remove: [['GSI2PK'], ['GSI2SK']] });
+    this.items.push({
+      Update: {
+        TableName: this.table,
+        Key: keys.visit(referralId, visitId),
+        UpdateExpression: u.expression,
+        ConditionExpression: `attribute_exists(PK) AND attribute_not_exists(${u.path(['reReview'])})`,
+        ExpressionAttributeNames: u.names,
+        ExpressionAttributeValues: u.values,
+      },
+    });
     return this;
   }
 
@@ -235,6 +333,32 @@ export class Repository {
   async getMemberVisitsUsed(memberId: string, year: number): Promise<number> {
     const item = await this.get<{ visitsUsed?: number }>(keys.memberYear(memberId, year));
     return item?.visitsUsed ?? 0;
+  }
+
+  /**
+   * The member, the visits recorded for them in `year` and the providers named, in one round trip
+   * (a strongly consistent BatchGetItem): what an evaluation reads besides the referral.
+   */
+  async getMemberAndProviders(
+    memberId: string,
+    year: number,
+    npis: readonly string[],
+  ): Promise<{ member?: Member; visitsUsed: number; providers: Map<string, Provider> }> {
+    const wanted = [
+      keys.member(memberId),
+      keys.memberYear(memberId, year),
+      ...npis.map((n) => keys.provider(n)),
+    ];
+    const found = await this.getMany(wanted);
+    const at = (key: Record<string, string>) => found.get(`${key.PK}\u0000${key.SK}`);
+    const member = strip(at(keys.member(memberId))) as Member | undefined;
+    const visitsUsed = (at(keys.memberYear(memberId, year))?.visitsUsed as number | undefined) ?? 0;
+    const providers = new Map<string, Provider>();
+    for (const npi of npis) {
+      const item = at(keys.provider(npi));
+      if (item) providers.set(npi, strip(item) as unknown as Provider);
+    }
+    return { ...(member ? { member } : {}), visitsUsed, providers };
   }
 
   async getProvider(npi: string): Promise<Provider | undefined> {
@@ -402,6 +526,30 @@ export class Repository {
     return { bodyHash: item.bodyHash, response: item.response };
   }
 
+  /** Items by key (duplicates allowed), strongly consistent, in as few BatchGetItem calls as it takes. */
+  private async getMany(wanted: Record<string, string>[]): Promise<Map<string, Record<string, unknown>>> {
+    const id = (k: Record<string, unknown>) => `${k.PK}\u0000${k.SK}`;
+    const unique = [...new Map(wanted.map((k) => [id(k), k])).values()];
+    const found = new Map<string, Record<string, unknown>>();
+    for (let i = 0; i < unique.length; i += 100) {
+      let pending: Record<string, unknown>[] = unique.slice(i, i + 100);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(200, 10 * 2 ** attempt)));
+        if (attempt > 5) throw new TransientError('DynamoDB BatchGetItem left keys unprocessed');
+        const res = await this.send(
+          'BatchGetItem',
+          new BatchGetCommand({
+            RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        for (const item of res.Responses?.[this.table] ?? []) found.set(id(item), item);
+        pending = res.UnprocessedKeys?.[this.table]?.Keys ?? [];
+      }
+    }
+    return found;
+  }
+
   private async get<T>(key: Record<string, string>): Promise<T | undefined> {
     const res = await this.send(
       'GetItem',
@@ -435,9 +583,11 @@ export class Repository {
   // biome-ignore lint/suspicious/noExplicitAny: each command's own output type flows back to the caller
   private async send<C extends { input: unknown }>(operation: string, command: C): Promise<any> {
     try {
+      const observed = this.onCapacity !== undefined || capacityObservers.size > 0;
+      const started = observed ? performance.now() : 0;
       // biome-ignore lint/suspicious/noExplicitAny: the document client's overloads do not accept a generic command
       const res = await this.doc.send(command as any);
-      if (this.onCapacity) {
+      if (observed) {
         const consumed = (res as { ConsumedCapacity?: unknown }).ConsumedCapacity;
         const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
         let read = 0;
@@ -455,7 +605,11 @@ export class Repository {
             else write += c.CapacityUnits ?? 0;
           }
         }
-        this.onCapacity(operation, read, write);
+        this.onCapacity?.(operation, read, write);
+        if (capacityObservers.size > 0) {
+          const call = { input: command.input, ms: performance.now() - started };
+          for (const observer of capacityObservers) observer(operation, read, write, call);
+        }
       }
       return res;
     } catch (err) {

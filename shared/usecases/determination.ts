@@ -1,4 +1,4 @@
-import type { Repository } from '../data/repository.js';
+import { ConditionFailedError, type Repository } from '../data/repository.js';
 import { yearOf } from '../dates.js';
 import { NotFoundError } from '../errors.js';
 import { type Clock, FINAL_STATUSES, type LineResult, type ReferralRecord } from '../model.js';
@@ -21,6 +21,11 @@ export interface Evaluation {
   reviewTimeoutSeconds: number;
   alreadyFinal: boolean;
   determination: Determination;
+  /**
+   * The referral's version when it was evaluated: RecordDetermination records an automatic
+   * determination in place against it, without reading the referral again.
+   */
+  referralVersion?: number;
 }
 
 /** What the decision handler sends back through the task token. */
@@ -39,16 +44,20 @@ async function loadContext(repo: Repository, referral: ReferralRecord) {
   const certifierNpi = r.clinical.planOfCare?.certifiedByNpi;
   const needCertifier =
     certifierNpi && certifierNpi !== r.orderingProviderNpi && certifierNpi !== r.renderingProviderNpi;
-  // Independent reads, issued together.
-  const [member, renderingProvider, orderingProvider, certifyingProvider, visitsRecordedThisYear] =
-    await Promise.all([
-      repo.getMember(r.memberId),
-      repo.getProvider(r.renderingProviderNpi),
-      repo.getProvider(r.orderingProviderNpi),
-      needCertifier ? repo.getProvider(certifierNpi) : Promise.resolve(undefined),
-      repo.getMemberVisitsUsed(r.memberId, yearOf(r.startDate)),
-    ]);
-  return { member, renderingProvider, orderingProvider, certifyingProvider, visitsRecordedThisYear };
+  // Independent reads, in one round trip.
+  const npis = [r.renderingProviderNpi, r.orderingProviderNpi, ...(needCertifier ? [certifierNpi] : [])];
+  const { member, visitsUsed, providers } = await repo.getMemberAndProviders(
+    r.memberId,
+    yearOf(r.startDate),
+    npis,
+  );
+  return {
+    member,
+    renderingProvider: providers.get(r.renderingProviderNpi),
+    orderingProvider: providers.get(r.orderingProviderNpi),
+    certifyingProvider: needCertifier ? providers.get(certifierNpi) : undefined,
+    visitsRecordedThisYear: visitsUsed,
+  };
 }
 
 /** Evaluate: eligibility, provider, codes and clinical criteria (SPEC 5), as one pure call over loaded data. */
@@ -76,6 +85,7 @@ export async function evaluateReferral(
     reviewTimeoutSeconds: secondsUntil(referral.decisionDueAt, clock),
     alreadyFinal,
     determination,
+    referralVersion: referral.version,
   };
 }
 
@@ -102,6 +112,11 @@ function unique<T>(xs: T[]): T[] {
  * Idempotent: a referral already final is left as it is.
  */
 export async function recordDetermination(repo: Repository, clock: Clock, state: AuthorizationState) {
+  const fast = state.evaluation;
+  if (!state.decision && fast && !fast.alreadyFinal && fast.referralVersion !== undefined) {
+    const recorded = await recordAutomaticInPlace(repo, clock, state.referralId, fast, fast.referralVersion);
+    if (recorded) return recorded;
+  }
   const referral = await loadReferral(repo, state.referralId);
   if (FINAL_STATUSES.includes(referral.status)) return { status: referral.status, alreadyRecorded: true };
   const evaluation = state.evaluation;
@@ -182,6 +197,49 @@ export async function recordDetermination(repo: Repository, clock: Clock, state:
     by: decision ? 'reviewer' : 'system',
   });
   return { status: referral.status, alreadyRecorded: false };
+}
+
+/**
+ * The automatic determination written in place: the same fields, history entry and version bump as
+ * the read-modify-write below, conditional on the version Evaluate saw, so it needs no read. When the
+ * referral changed since (a re-drive, a recorded failure, already final), it answers undefined and
+ * the caller takes the general path, which reads the referral and decides.
+ */
+async function recordAutomaticInPlace(
+  repo: Repository,
+  clock: Clock,
+  referralId: string,
+  evaluation: Evaluation,
+  expectedVersion: number,
+): Promise<{ status: ReferralRecord['status']; alreadyRecorded: false } | undefined> {
+  const det = evaluation.determination;
+  const at = nowIso(clock);
+  const status: ReferralRecord['status'] = det.status === 'PENDING_REVIEW' ? 'PENDING_REVIEW' : det.status;
+  const set: [string[], unknown][] = [
+    [['status'], status],
+    [['reasons'], det.reasons],
+    [['criteria'], det.criteria],
+    [['lines'], det.lines],
+    [['recommendation'], det.recommendation],
+    [['decidedBy'], 'system'],
+    [['decidedAt'], at],
+  ];
+  if (det.authorization) {
+    set.push([['authorization'], toAuthorizationRecord(det.authorization, det.lines, [])]);
+  }
+  try {
+    await repo.commit(
+      repo
+        .transaction()
+        .updateReferral(referralId, expectedVersion, { set, remove: [['proposedAuthorization']] })
+        .addHistory(referralId, { at, actor: 'system', event: 'DETERMINED', status, reasons: det.reasons }),
+    );
+  } catch (err) {
+    if (err instanceof ConditionFailedError) return undefined;
+    throw err;
+  }
+  logger.info('determination recorded', { referralId, status, by: 'system' });
+  return { status, alreadyRecorded: false };
 }
 
 /** A domain error stopped the workflow: note it on the referral (without PHI) so it is visible and not re-driven forever. */

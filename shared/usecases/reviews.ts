@@ -139,6 +139,7 @@ export async function openReview(
     at,
     reviewId,
   };
+  if (outcome.progress) visit.reReview.progress = outcome.progress;
   await repo.commit(
     repo
       .transaction()
@@ -245,6 +246,12 @@ export async function getReviewDetail(repo: Repository, clock: Clock, reviewId: 
     ...withoutToken(review),
     ...queueItem(review, now),
     allowedOutcomes: REVIEW_OUTCOMES[review.kind],
+    // What an APPROVE grants unless the reviewer sets approvedVisits.
+    proposedAuthorization: bundle.referral.proposedAuthorization ?? null,
+    // For a continuation review: the figures the re-review judged progress on.
+    progress: review.visitId
+      ? (bundle.visits.find((v) => v.visitId === review.visitId)?.reReview?.progress ?? null)
+      : null,
     reasonTexts: Object.fromEntries(review.reasons.map((c) => [c, describeReason(c)])),
     evidence: {
       request: {

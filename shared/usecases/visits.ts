@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { computeBilling } from '../billing.js';
 import { ConditionFailedError, type ReferralBundle, type Repository } from '../data/repository.js';
 import { addDays, toIsoDate, yearOf } from '../dates.js';
@@ -70,10 +70,13 @@ async function admitVisit(
   const unapproved = visit.services.filter((s) => !auth.approvedCpts.includes(s.cpt)).map((s) => s.cpt);
   if (unapproved.length) throw notAuthorized(`code ${unapproved.join(', ')} is not approved`);
 
-  const member: Member | undefined = await repo.getMember(referral.request.memberId);
-  if (!member) throw notAuthorized('the member is no longer on file');
   const year = yearOf(visit.date);
-  const recorded = await repo.getMemberVisitsUsed(referral.request.memberId, year);
+  // Independent reads, issued together.
+  const [member, recorded]: [Member | undefined, number] = await Promise.all([
+    repo.getMember(referral.request.memberId),
+    repo.getMemberVisitsUsed(referral.request.memberId, year),
+  ]);
+  if (!member) throw notAuthorized('the member is no longer on file');
   if (visitsLeftThisYear(member, recorded) <= 0) throw notAuthorized(`no visits are left in ${year}`);
 
   const billing = computeBilling({
@@ -173,6 +176,8 @@ export interface ReReviewResult {
   visitId: string;
   outcome?: ReReviewOutcome;
   dueAt?: string;
+  /** The referral's version the re-review was decided on: RecordContinuation writes against it without reading again. */
+  referralVersion?: number;
 }
 
 /**
@@ -227,11 +232,13 @@ export async function reReviewVisit(repo: Repository, clock: Clock, event: unkno
       };
     }
   }
-  const claimed = await repo.claimReReview(
-    referralId,
-    visit.visitId,
-    `${envelope.id ?? 'event'}@${nowIso(clock)}`,
-  );
+  const { referral } = bundle;
+  // The claim and the member's figures, issued together (the reads are wasted only on a duplicate delivery).
+  const [claimed, member, recorded] = await Promise.all([
+    repo.claimReReview(referralId, visit.visitId, `${envelope.id ?? 'event'}@${nowIso(clock)}`),
+    repo.getMember(referral.request.memberId),
+    repo.getMemberVisitsUsed(referral.request.memberId, yearOf(visit.date)),
+  ]);
   if (!claimed) {
     logger.info('visit already re-reviewed: duplicate delivery ignored', {
       referralId,
@@ -239,11 +246,8 @@ export async function reReviewVisit(repo: Repository, clock: Clock, event: unkno
     });
     return { ...base, duplicate: true };
   }
-  const { referral } = bundle;
   const auth = referral.authorization!;
-  const member = await repo.getMember(referral.request.memberId);
   if (!member) throw new NotFoundError(`Member of referral ${referralId}`);
-  const recorded = await repo.getMemberVisitsUsed(referral.request.memberId, yearOf(visit.date));
   const poc = referral.request.clinical.planOfCare;
   const outcome = reReview({
     basis: auth.basis,
@@ -274,6 +278,7 @@ export async function reReviewVisit(repo: Repository, clock: Clock, event: unkno
     reviewTimeoutSeconds: secondsUntil(dueAt, clock),
     outcome,
     dueAt,
+    referralVersion: referral.version,
   };
 }
 
@@ -285,6 +290,10 @@ export async function recordContinuation(
 ) {
   const rr = state.rereview;
   if (!rr?.outcome) throw new NotFoundError('Re-review result');
+  if (!state.decision && rr.referralVersion !== undefined && rr.outcome.action !== 'REVIEW') {
+    const recorded = await recordContinuationInPlace(repo, clock, rr, rr.outcome, rr.referralVersion);
+    if (recorded) return recorded;
+  }
   const bundle = await repo.getReferralBundle(rr.referralId);
   const visit = bundle?.visits.find((v) => v.visitId === rr.visitId);
   if (!bundle || !visit || !bundle.referral.authorization) throw new NotFoundError(`Visit ${rr.visitId}`);
@@ -344,6 +353,8 @@ export async function recordContinuation(
   const reReviewRecord: ReReviewRecord = { action, reasons, explanation: outcome.explanation, at };
   if (visit.reReview?.reviewId) reReviewRecord.reviewId = visit.reReview.reviewId;
   if (decision) reReviewRecord.decidedBy = decision.reviewer;
+  const progress = outcome.progress ?? visit.reReview?.progress;
+  if (progress) reReviewRecord.progress = progress;
   visit.reReview = reReviewRecord;
   const tx = repo.transaction();
   if (decision) {
@@ -371,4 +382,66 @@ export async function recordContinuation(
     authorization: auth.status,
   });
   return { action, authorization: auth.status, alreadyRecorded: false };
+}
+
+/**
+ * An automatic re-review (continue, extend, complete, exhaust) written in place: the same
+ * authorization change, visit record and history entry as the read-modify-write above, conditional
+ * on the referral's version the re-review was decided on and on the visit not being re-reviewed yet,
+ * so it needs no read. When either changed since, it answers undefined and the caller takes the
+ * general path, which reads the referral and decides.
+ */
+async function recordContinuationInPlace(
+  repo: Repository,
+  clock: Clock,
+  rr: ReReviewResult,
+  outcome: Exclude<ReReviewOutcome, { action: 'REVIEW' }>,
+  expectedVersion: number,
+) {
+  const at = nowIso(clock);
+  const status = (
+    { CONTINUE: 'ACTIVE', EXTEND: 'ACTIVE', COMPLETE: 'COMPLETED', EXHAUST: 'EXHAUSTED' } as const
+  )[outcome.action];
+  const reasons: ReasonCode[] = outcome.reasons;
+  const set: [string[], unknown][] = [
+    [['authorization', 'status'], status],
+    [['authorization', 'reasons'], reasons],
+  ];
+  const increment: [string[], number][] = [];
+  if (outcome.action === 'EXTEND') {
+    increment.push([['authorization', 'visitsAuthorized'], outcome.extension.visits]);
+    set.push([['authorization', 'validTo'], outcome.extension.validTo]);
+  }
+  const reReviewRecord: ReReviewRecord = {
+    action: outcome.action,
+    reasons,
+    explanation: outcome.explanation,
+    at,
+  };
+  if (outcome.progress) reReviewRecord.progress = outcome.progress;
+  try {
+    await repo.commit(
+      repo
+        .transaction()
+        .updateReferral(rr.referralId, expectedVersion, { set, increment })
+        .recordVisitReReview(rr.referralId, rr.visitId, reReviewRecord)
+        .addHistory(rr.referralId, {
+          at,
+          actor: 'system',
+          event: `RE_REVIEW_${outcome.action}`,
+          status,
+          reasons,
+        }),
+    );
+  } catch (err) {
+    if (err instanceof ConditionFailedError) return undefined;
+    throw err;
+  }
+  logger.info('re-review recorded', {
+    referralId: rr.referralId,
+    visitId: rr.visitId,
+    action: outcome.action,
+    authorization: status,
+  });
+  return { action: outcome.action as string, authorization: status, alreadyRecorded: false };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** zod at the workflow edge: each task checks the part of the state it relies on. */
 const authorization = z.looseObject({ referralId: z.string().min(1) });

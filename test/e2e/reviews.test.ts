@@ -39,6 +39,11 @@ describe('clinical review', () => {
     const detail = await api.call('GET', `/reviews/${reviewId}`, { token: reviewer });
     expect(detail.status).toBe(200);
     expect(detail.body.allowedOutcomes).toEqual(['APPROVE', 'DENY']);
+    expect(detail.body.proposedAuthorization).toMatchObject({
+      visitsAuthorized: 6,
+      basis: 'A',
+      approvedCpts: ['97124'],
+    });
     expect(detail.body.evidence.referral.criteria.find((c: { id: string }) => c.id === 'A4').met).toBe(false);
     noToken(detail.body);
 
@@ -125,6 +130,25 @@ describe('clinical review', () => {
       body: { outcome: 'APPROVE' },
     });
     expect(again.status).toBe(409);
+  });
+
+  it('answers 409, not 500, when the workflow waiting for the review has gone', async () => {
+    const { referralId, reviewId } = await pended();
+    const authArn = api.stack.sfn
+      .listExecutions(
+        api.stack.model.stateMachines.find((s) => s.logicalId.startsWith('AuthorizationWorkflow'))!.arn,
+      )
+      .find((e) => e.name === referralId)!.executionArn;
+    api.stack.sfn.stopExecution(authArn, 'Operator', 'stopped for the test');
+    const res = await api.call('POST', `/reviews/${reviewId}/decision`, {
+      token: await api.token('reviewerMd'),
+      body: { outcome: 'APPROVE' },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ error: { code: 'REVIEW_NOT_AWAITING_DECISION' } });
+    const queue = await api.call('GET', '/reviews?status=open', { token: await api.token('reviewerMd') });
+    expect(queue.body.items.some((i: { reviewId: string }) => i.reviewId === reviewId)).toBe(true);
+    expect((await settled(api, referralId)).status).toBe('PENDING_REVIEW');
   });
 
   it('keeps the review queue for reviewers only, sorted by due time', async () => {

@@ -153,6 +153,14 @@ describe('visits and re-review', () => {
 
     const detail = await api.call('GET', `/reviews/${item.reviewId}`, { token: reviewer });
     expect(detail.body.allowedOutcomes).toEqual(['CONTINUE', 'STOP']);
+    expect(detail.body.progress).toMatchObject({
+      instrument: 'ODI',
+      baseline: 42,
+      latest: 37,
+      improvement: 5,
+      mcid: 10,
+      meaningful: false,
+    });
     const stop = await api.call('POST', `/reviews/${item.reviewId}/decision`, {
       token: reviewer,
       body: { outcome: 'STOP', reasonCodes: ['NO_MEANINGFUL_PROGRESS'], note: 'plateaued after four visits' },

@@ -1,5 +1,11 @@
 import './env.js';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../shared/data/keys.js';
 import { parseReferral } from '../../shared/schemas.js';
@@ -18,6 +24,7 @@ import {
   REFERRAL_ID,
   storedReferral,
   storedVisit,
+  TABLE,
   transactItems,
   useAwsMocks,
   writeCalls,
@@ -44,16 +51,17 @@ function storeEvaluationInputs(clinical: Record<string, unknown> = {}) {
     version: 1,
   });
   ddb.on(GetCommand, { Key: keys.referral(REFERRAL_ID) }).resolves({ Item: referral });
-  ddb
-    .on(GetCommand, { Key: keys.member('M-1001') })
-    .resolves({ Item: { ...keys.member('M-1001'), ...member() } });
-  ddb
-    .on(GetCommand, { Key: keys.provider(RENDERING_NPI) })
-    .resolves({ Item: { ...keys.provider(RENDERING_NPI), ...provider({ credentials: ['LMT'] }) } });
-  ddb
-    .on(GetCommand, { Key: keys.provider(ORDERING_NPI) })
-    .resolves({ Item: { ...keys.provider(ORDERING_NPI), ...provider({ credentials: ['MD'] }) } });
-  ddb.on(GetCommand, { Key: keys.memberYear('M-1001', 2026) }).resolves({ Item: { visitsUsed: 1 } });
+  // The member, the yearly ledger and both providers come in one BatchGetItem.
+  ddb.on(BatchGetCommand).resolves({
+    Responses: {
+      [TABLE]: [
+        { ...keys.member('M-1001'), ...member() },
+        { ...keys.provider(RENDERING_NPI), ...provider({ credentials: ['LMT'] }) },
+        { ...keys.provider(ORDERING_NPI), ...provider({ credentials: ['MD'] }) },
+        { ...keys.memberYear('M-1001', 2026), visitsUsed: 1 },
+      ],
+    },
+  });
 }
 
 describe('wf-evaluate', () => {
