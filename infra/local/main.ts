@@ -11,13 +11,13 @@ try {
   const u = stack.url;
   console.log(`
 Massage therapy prior authorization — local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s
-  API             ${u}   (routes from the synthesized API Gateway; try ${u}/health)
-  Reviewer console ${u}/console   (choose a demo reviewer to sign in)
-  OpenAPI         ${u}/openapi.json
-  Data            ${stack.dataDir}   (DynamoDB Local; delete it to start afresh)
+  API               ${u}   (routes from the synthesized API Gateway; try ${u}/health)
+  Reviewer console  ${u}/console   (choose a demo reviewer to sign in)
+  OpenAPI           ${u}/openapi.json
+  Data              ${stack.dataDir}   (DynamoDB Local; delete it to start afresh)
 
 Get a token and submit a referral:
-  TOKEN=$(curl -s -X POST ${u}/_local/token -d '{"role":"portal","sub":"portal-user-1","portalId":"P-100"}' | sed 's/.*"token":"\\([^"]*\\)".*/\\1/')
+  TOKEN=$(curl -s -X POST ${u}/_local/token -d '{"role":"portal","sub":"portal-user-1","portalId":"P-100"}' | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).token')
   curl -s -H "Authorization: Bearer $TOKEN" ${u}/codes/97124
   (the README has the whole journey: submit, read the decision, record a visit)
 Press Ctrl-C to stop.`);
