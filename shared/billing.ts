@@ -2,17 +2,14 @@
  * SPEC 6.1: billing units for one visit. Pure: the visit's services and same-day procedures in,
  * one billing line per service out (same order, same modifiers).
  */
+import { CODE_TABLE, codeEntry, RANGE_CPTS } from './codes.js';
 import type { LineOfBusiness } from './schemas.js';
 
-/**
- * Time-based codes billed per 15 minutes. Kept here rather than read from shared/codes.ts so
- * the unit rule has no dependency on the code table; the two must agree (97124, 97140 timed).
- */
-export const TIMED_CODES = ['97124', '97140'] as const;
+// Whether a code is timed, and its Medicare payment status, come from the one code table.
+/** Time-based codes billed per 15 minutes (97124, 97140). */
+export const TIMED_CODES = RANGE_CPTS.filter((c) => CODE_TABLE[c].timed);
 /** Service-based codes: one unit per visit whatever the time (97010 hot/cold packs). */
-export const UNTIMED_CODES = ['97010'] as const;
-/** Medicare payment status B (bundled): paid as part of other services, never on its own line. */
-export const MEDICARE_BUNDLED_CODES = ['97010'] as const;
+export const UNTIMED_CODES = RANGE_CPTS.filter((c) => !CODE_TABLE[c].timed);
 
 /** Chiropractic (98940–98942) and osteopathic (98925–98929) manipulation, SPEC 6.1. */
 export const MANIPULATION_CODES = [
@@ -82,8 +79,10 @@ const MIN_MINUTES_FOR_UNIT = 8;
 
 const isOneOf = <T extends string>(list: readonly T[], value: string): value is T =>
   (list as readonly string[]).includes(value);
-export const isTimedCode = (cpt: string): boolean => isOneOf(TIMED_CODES, cpt);
-export const isUntimedCode = (cpt: string): boolean => isOneOf(UNTIMED_CODES, cpt);
+export const isTimedCode = (cpt: string): boolean => codeEntry(cpt)?.timed === true;
+export const isUntimedCode = (cpt: string): boolean => codeEntry(cpt)?.timed === false;
+/** Medicare payment status B (bundled): paid as part of other services, never on its own line. */
+const isMedicareBundled = (cpt: string): boolean => codeEntry(cpt)?.medicarePaymentStatus === 'B';
 
 /** The 15-minute unit ladder: <8 → 0, 8–22 → 1, 23–37 → 2, 38–52 → 3, 53–67 → 4, … */
 export function unitsForMinutes(minutes: number): number {
@@ -200,7 +199,7 @@ export function computeBilling(input: BillingInput): Billing {
     } else if (isUntimedCode(service.cpt)) {
       units = service.minutes > 0 ? 1 : 0;
       if (units === 0) edits.push('NO_SERVICE_TIME');
-      if (method === 'CMS_8_MINUTE' && isOneOf(MEDICARE_BUNDLED_CODES, service.cpt)) {
+      if (method === 'CMS_8_MINUTE' && isMedicareBundled(service.cpt)) {
         edits.push('MEDICARE_BUNDLED');
       }
     } else {
