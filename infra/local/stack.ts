@@ -118,8 +118,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     AWS_ENDPOINT_URL_DYNAMODB: dynamoLocal.endpoint,
     AWS_ENDPOINT_URL_SFN: awsEndpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: awsEndpoint,
-    POWERTOOLS_TRACE_ENABLED: 'false',
-    POWERTOOLS_METRICS_DISABLED: 'true',
     ...Object.assign({}, ...[...model.functions.values()].map((f) => f.environment)),
   });
   // The handlers share this process's one logger; keep the console readable unless asked otherwise.
