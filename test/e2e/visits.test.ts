@@ -176,6 +176,38 @@ describe('visits and re-review', () => {
     expect(refused.body).toMatchObject({ error: { code: 'VISIT_NOT_AUTHORIZED' } });
   });
 
+  it('plateau → review → CONTINUE with more visits → ACTIVE again and the next visit is accepted', async () => {
+    const id = await approved();
+    for (const { day, score } of scores(40, 39, 38, 37)) {
+      await visitAndReReview(id, visit(inDays(day), { outcomeMeasures: [{ instrument: 'ODI', score }] }));
+    }
+    const reviewer = await api.token('reviewerPt');
+    const item = await eventually(async () => {
+      const q = await api.call('GET', '/reviews?status=open', { token: reviewer });
+      return q.body.items.find((i: { referralId: string }) => i.referralId === id);
+    });
+    const res = await api.call('POST', `/reviews/${item.reviewId}/decision`, {
+      token: reviewer,
+      body: { outcome: 'CONTINUE', approvedVisits: 4, note: 'flare-up explains the plateau' },
+    });
+    expect(res.status).toBe(200);
+    const continued = await eventually(async () => {
+      const v = await settled(api, id);
+      return v.authorization.status === 'ACTIVE' ? v : undefined;
+    });
+    expect(continued.authorization).toMatchObject({
+      visitsAuthorized: 10,
+      visitsUsed: 4,
+      visitsRemaining: 6,
+      reasons: ['REVIEWER_CONTINUED'],
+    });
+    expect(continued.visits[3].reReview).toMatchObject({
+      action: 'CONTINUE',
+      decidedBy: { id: 'rev-pt-1', credential: 'PT' },
+    });
+    expect((await postVisit(id, visit(inDays(-15)))).status).toBe(202);
+  });
+
   it('goals achieved → COMPLETED → the next visit is refused', async () => {
     const id = await approved();
     let last: any;
