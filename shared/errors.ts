@@ -99,6 +99,54 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'An unexpected error occurred.' } } };
 }
 
+/** FHIR `OperationOutcome.issue.code` for each status the desk answers (SPEC 8: the same 4xx as SPEC 4). */
+const ISSUE_CODES: Record<number, string> = {
+  400: 'structure',
+  401: 'login',
+  403: 'forbidden',
+  404: 'not-found',
+  409: 'conflict',
+  413: 'too-long',
+  422: 'invalid',
+  501: 'not-supported',
+  503: 'transient',
+};
+
+export interface OperationOutcomeBody {
+  resourceType: 'OperationOutcome';
+  issue: {
+    severity: 'error' | 'fatal';
+    code: string;
+    details: { coding?: { system: string; code: string }[]; text: string };
+    diagnostics?: string;
+    expression?: string[];
+  }[];
+}
+
+/** Code system of the desk's error codes (SPEC 4's `error.code`) inside an OperationOutcome. */
+export const ERROR_CODE_SYSTEM = 'https://prior-auth.example.org/fhir/CodeSystem/error-code';
+
+/**
+ * The same mapping for /fhir (SPEC 8): status and code as `toErrorResponse` gives them, as an
+ * OperationOutcome with one issue per bad element (`expression`) or one for the whole request.
+ */
+export function toOperationOutcome(err: unknown): { status: number; body: OperationOutcomeBody } {
+  const { status, body } = toErrorResponse(err);
+  const code = ISSUE_CODES[status] ?? (status >= 500 ? 'exception' : 'processing');
+  const coding = [{ system: ERROR_CODE_SYSTEM, code: body.error.code }];
+  const severity = status >= 500 ? 'fatal' : 'error';
+  const issues: OperationOutcomeBody['issue'] = body.error.details?.length
+    ? body.error.details.map((d) => ({
+        severity,
+        code,
+        details: { coding, text: d.message },
+        diagnostics: body.error.message,
+        expression: [d.field],
+      }))
+    : [{ severity, code, details: { coding, text: body.error.message } }];
+  return { status, body: { resourceType: 'OperationOutcome', issue: issues } };
+}
+
 /** Error name as the state machines see it: domain errors by class name, anything else is transient. */
 export function toStepFunctionsErrorName(err: unknown): string {
   if (err instanceof AppError) return err.name;

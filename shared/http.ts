@@ -5,6 +5,7 @@ import {
   MalformedRequestError,
   PayloadTooLargeError,
   toErrorResponse,
+  toOperationOutcome,
   UnauthorizedError,
 } from './errors.js';
 import type { Caller } from './model.js';
@@ -97,7 +98,15 @@ export function toResult(res: HttpResponse): APIGatewayProxyResult {
  * Turns a table of routes (`'GET /referrals/{id}'`) into a Lambda handler: body limits and JSON
  * parsing, the caller's claims, and the one mapping from errors to the SPEC 4 error shape.
  */
-export function httpHandler(routes: Record<string, Route>) {
+export function httpHandler(routes: Record<string, Route>, options: { errors?: 'json' | 'fhir' } = {}) {
+  // SPEC 8: /fhir answers errors as an OperationOutcome; the one mapping in errors.ts makes both shapes.
+  const mapError =
+    options.errors === 'fhir'
+      ? (err: unknown) => {
+          const { status, body } = toOperationOutcome(err);
+          return { status, body, headers: { 'content-type': 'application/fhir+json' } };
+        }
+      : (err: unknown) => toErrorResponse(err);
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const key = `${event.httpMethod} ${event.resource}`;
     const requestId = event.requestContext?.requestId ?? 'unknown';
@@ -126,10 +135,11 @@ export function httpHandler(routes: Record<string, Route>) {
       logger.info('request handled', { status: res.status });
       return toResult(res);
     } catch (err) {
-      const { status, body } = toErrorResponse(err);
+      const mapped = mapError(err);
+      const { status } = mapped;
       if (status >= 500) logger.error('request failed', { status, error: err as Error });
-      else logger.info('request refused', { status, code: body.error.code });
-      return toResult({ status, body });
+      else logger.info('request refused', { status, code: err instanceof AppError ? err.code : 'INTERNAL' });
+      return toResult(mapped);
     } finally {
       logger.removeKeys(['requestId', 'route']);
     }

@@ -36,6 +36,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/reviews', handler: 'api-reviews' },
   { method: 'GET', path: '/reviews/{reviewId}', handler: 'api-reviews' },
   { method: 'POST', path: '/reviews/{reviewId}/decision', handler: 'api-reviews' },
+  // SPEC 8, Da Vinci PAS. The CapabilityStatement is open, as FHIR clients read it before signing in.
+  { method: 'GET', path: '/fhir/metadata', handler: 'api-fhir', public: true },
+  { method: 'GET', path: '/fhir/Questionnaire/massage-therapy', handler: 'api-fhir' },
+  // `$submit` is a literal path part to API Gateway (only `{…}` is a parameter).
+  { method: 'POST', path: '/fhir/Claim/$submit', handler: 'api-fhir' },
+  { method: 'POST', path: '/fhir/Claim/$inquire', handler: 'api-fhir' },
+  { method: 'GET', path: '/fhir/ClaimResponse/{id}', handler: 'api-fhir' },
 ];
 
 /** SPEC 4's error shape, for the 4xx/5xx answers API Gateway gives without calling a handler. */
@@ -133,7 +140,8 @@ export class PriorAuthApi extends Construct {
         integration = new apigw.LambdaIntegration(fn, { allowTestInvoke: false });
         integrations.set(fn, integration);
       }
-      const hasBody = route.method !== 'GET';
+      // FHIR bodies (application/fhir+json) are checked by the handler, which answers an OperationOutcome.
+      const hasBody = route.method !== 'GET' && !route.path.startsWith('/fhir/');
       const method = this.restApi.root.resourceForPath(route.path).addMethod(route.method, integration, {
         ...(route.public
           ? { authorizationType: apigw.AuthorizationType.NONE }

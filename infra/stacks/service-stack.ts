@@ -40,6 +40,7 @@ export const TABLE_ACCESS: Record<FunctionName, 'none' | 'read' | 'readWrite'> =
   'api-referrals': 'readWrite',
   'api-visits': 'readWrite',
   'api-reviews': 'readWrite',
+  'api-fhir': 'readWrite',
   'wf-evaluate': 'readWrite',
   'wf-open-review': 'readWrite',
   'wf-escalate-review': 'readWrite',
@@ -49,6 +50,13 @@ export const TABLE_ACCESS: Record<FunctionName, 'none' | 'read' | 'readWrite'> =
   'wf-record-failure': 'readWrite',
   reconcile: 'readWrite',
 };
+
+/**
+ * SPEC 8: `$submit` answers synchronously, waiting this long for the determination (the PAS IG
+ * allows 15 s; API Gateway's integration limit is 29 s); the function gets a few seconds more.
+ */
+export const PAS_SUBMIT_WAIT = Duration.seconds(10);
+const PAS_SUBMIT_TIMEOUT = Duration.seconds(15);
 
 /** ApiReferrals from api-referrals. */
 function constructId(name: FunctionName): string {
@@ -104,7 +112,11 @@ export class ServiceStack extends Stack {
           name,
           table,
           logKey: key,
-          timeout: name.startsWith('wf-') ? WORKFLOW_TASK_TIMEOUT : undefined,
+          timeout: name.startsWith('wf-')
+            ? WORKFLOW_TASK_TIMEOUT
+            : name === 'api-fhir'
+              ? PAS_SUBMIT_TIMEOUT
+              : undefined,
         }),
       ]),
     ) as Record<FunctionName, HandlerFunction>;
@@ -140,12 +152,14 @@ export class ServiceStack extends Stack {
       logKey: key,
     });
 
-    // Only intake starts a determination: api-referrals on submission, and reconcile, which is
-    // part of intake: it re-drives referrals left in RECEIVED when a start did not happen.
-    for (const name of ['api-referrals', 'reconcile'] as const) {
+    // Only intake starts a determination: api-referrals and api-fhir ($submit) on submission, and
+    // reconcile, which is part of intake: it re-drives referrals left in RECEIVED when a start did not happen.
+    for (const name of ['api-referrals', 'api-fhir', 'reconcile'] as const) {
       this.authorizationWorkflow.stateMachine.grantStartExecution(fn[name]);
       fn[name].addEnvironment('AUTH_WORKFLOW_ARN', this.authorizationWorkflow.stateMachine.stateMachineArn);
     }
+
+    fn['api-fhir'].addEnvironment('PAS_SUBMIT_WAIT_MS', String(PAS_SUBMIT_WAIT.toMilliseconds()));
 
     // Only a reviewer's decision resumes a waiting workflow. SendTask* act on a task token, not on
     // a resource: IAM offers no narrower resource than `*` for them.

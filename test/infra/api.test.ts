@@ -16,7 +16,7 @@ beforeAll(() => {
   s = synthesize();
 });
 
-const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json', 'GET /console'];
+const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json', 'GET /console', 'GET /fhir/metadata'];
 
 /** `METHOD /path` → the method resource, from the template's Resource tree. */
 function methods(resources: Record<string, CfnResource>): Map<string, CfnResource> {
@@ -57,11 +57,16 @@ describe('API routes (SPEC 4)', () => {
         'GET /reviews',
         'GET /reviews/{reviewId}',
         'POST /reviews/{reviewId}/decision',
+        'GET /fhir/metadata',
+        'GET /fhir/Questionnaire/massage-therapy',
+        'POST /fhir/Claim/$submit',
+        'POST /fhir/Claim/$inquire',
+        'GET /fhir/ClaimResponse/{id}',
       ].sort(),
     );
   });
 
-  it('puts the Cognito authorizer on every method but health, the OpenAPI document and the console', () => {
+  it('puts the Cognito authorizer on every method but health, the OpenAPI document, the console and the FHIR CapabilityStatement', () => {
     const authorizers = ofType(s.serviceResources, 'AWS::ApiGateway::Authorizer');
     expect(authorizers).toHaveLength(1);
     const [authorizerId, authorizer] = authorizers[0] ?? [];
@@ -97,14 +102,26 @@ describe('API routes (SPEC 4)', () => {
     expect(handlerOf(all.get('POST /referrals/{id}/visits')!)).toBe('functions/api-visits/index.ts');
     expect(handlerOf(all.get('POST /reviews/{reviewId}/decision')!)).toBe('functions/api-reviews/index.ts');
     expect(handlerOf(all.get('PUT /admin/providers/{npi}')!)).toBe('functions/api-admin/index.ts');
+    for (const route of [...all.keys()].filter((r) => r.includes(' /fhir/'))) {
+      expect(handlerOf(all.get(route)!), route).toBe('functions/api-fhir/index.ts');
+    }
   });
 
-  it('validates that request bodies are JSON objects before a handler runs', () => {
+  it('keeps `$submit` and `$inquire` as literal path parts under /fhir/Claim', () => {
+    const parts = ofType(s.serviceResources, 'AWS::ApiGateway::Resource').map(
+      ([, r]) => r.Properties?.PathPart,
+    );
+    expect(parts).toEqual(
+      expect.arrayContaining(['fhir', 'Claim', '$submit', '$inquire', 'ClaimResponse', '{id}']),
+    );
+  });
+
+  it('validates that JSON request bodies are JSON objects before a handler runs (FHIR bodies: the handler, with an OperationOutcome)', () => {
     const validators = ofType(s.serviceResources, 'AWS::ApiGateway::RequestValidator');
     expect(validators).toHaveLength(1);
     const [validatorId] = validators[0] ?? [];
     for (const [route, method] of methods(s.serviceResources)) {
-      const hasBody = !route.startsWith('GET ');
+      const hasBody = !route.startsWith('GET ') && !route.includes(' /fhir/');
       expect(refId(method.Properties?.RequestValidatorId), route).toBe(hasBody ? validatorId : undefined);
     }
   });

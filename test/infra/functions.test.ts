@@ -47,7 +47,13 @@ describe('Lambda functions', () => {
 
   it('time out after 10 s (API) or 30 s (workflow tasks)', () => {
     for (const [entry, { resource }] of functions) {
-      expect(resource.Properties?.Timeout, entry).toBe(entry.startsWith('functions/wf-') ? 30 : 10);
+      // api-fhir's $submit waits up to 10 s for the determination (SPEC 8), so it gets 15.
+      const timeout = entry.startsWith('functions/wf-')
+        ? 30
+        : entry === 'functions/api-fhir/index.ts'
+          ? 15
+          : 10;
+      expect(resource.Properties?.Timeout, entry).toBe(timeout);
     }
   });
 
@@ -79,7 +85,8 @@ describe('Lambda functions', () => {
         .filter(([, f]) => envOf(f.resource)[name] !== undefined)
         .map(([entry]) => entry.split('/')[1])
         .sort();
-    expect(withVar('AUTH_WORKFLOW_ARN')).toEqual(['api-referrals', 'reconcile']);
+    expect(withVar('AUTH_WORKFLOW_ARN')).toEqual(['api-fhir', 'api-referrals', 'reconcile']);
+    expect(withVar('PAS_SUBMIT_WAIT_MS')).toEqual(['api-fhir']);
     expect(withVar('EVENT_BUS_NAME')).toEqual(['api-visits', 'reconcile', 'wf-escalate-review']);
     const auth = ofType(s.serviceResources, 'AWS::StepFunctions::StateMachine').find(([id]) =>
       id.startsWith('AuthorizationWorkflow'),

@@ -45,7 +45,7 @@ function holdersOf(action: string): Map<string, string[]> {
 const arnOf = (logicalId: string) => JSON.stringify({ Ref: logicalId });
 
 describe('least privilege', () => {
-  it('lets only intake (api-referrals and reconcile) start the AuthorizationWorkflow, and nothing else', () => {
+  it('lets only intake (api-referrals, api-fhir and reconcile) start the AuthorizationWorkflow, and nothing else', () => {
     const auth = stateMachineId(s.serviceResources, 'AuthorizationWorkflow');
     const continuation = stateMachineId(s.serviceResources, 'ContinuationReviewWorkflow');
     const holders = holdersOf('states:StartExecution');
@@ -53,12 +53,13 @@ describe('least privilege', () => {
     const authStarters = [...holders]
       .filter(([, resources]) => resources.includes(arnOf(auth)))
       .map(([n]) => n);
-    expect(authStarters.sort()).toEqual(['api-referrals', 'reconcile']);
+    expect(authStarters.sort()).toEqual(['api-fhir', 'api-referrals', 'reconcile']);
     expect(holders.get('api-referrals')).toEqual([arnOf(auth)]);
+    expect(holders.get('api-fhir')).toEqual([arnOf(auth)]);
     expect(holders.get('reconcile')).toEqual([arnOf(auth)]);
 
     // The only other holder is EventBridge's role for the VisitCompleted rule, on the other workflow.
-    const others = [...holders].filter(([n]) => n !== 'api-referrals' && n !== 'reconcile');
+    const others = [...holders].filter(([n]) => !['api-referrals', 'api-fhir', 'reconcile'].includes(n));
     expect(others).toHaveLength(1);
     expect(others[0]?.[1]).toEqual([arnOf(continuation)]);
     const [, rule] = ofType(s.serviceResources, 'AWS::Events::Rule').find(([id]) =>
@@ -98,6 +99,7 @@ describe('least privilege', () => {
         'api-referrals',
         'api-visits',
         'api-reviews',
+        'api-fhir',
         'wf-evaluate',
         'wf-open-review',
         'wf-escalate-review',
@@ -203,7 +205,7 @@ describe('least privilege', () => {
       `ContinuationReviewWorkflow: ${sfnLogDelivery}`,
       `ContinuationReviewWorkflow: ${sfnXray}`,
     ];
-    expect(functionNames).toHaveLength(16);
+    expect(functionNames).toHaveLength(17);
     expect([...wildcards].sort()).toEqual(allowed.sort());
   });
 });

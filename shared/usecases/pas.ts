@@ -1,0 +1,224 @@
+/**
+ * SPEC 8: Da Vinci PAS over the same workflow, table and policy as POST /referrals.
+ *
+ * `$submit` maps the Bundle to the SPEC 4.1 body and hands it to `submitReferral` (the JSON route's
+ * use case, with the Claim identifier as its idempotency key), so the FHIR request and the equivalent
+ * JSON request produce the same referral, decision, reasons and authorization. It then waits, bounded,
+ * for the workflow's recorded determination and answers with what is recorded (A4 if still pended).
+ *
+ * Two small records make the FHIR face durable (both idempotency-shaped items without a practical
+ * expiry, written after the referral; a crash between is healed by the client's retry, which the
+ * 24-hour submit idempotency answers with the same referral):
+ *   `PAS#<portalId>` / sha256(Claim identifier) → the referral id, the mapped body's hash, the echo
+ *   `PAS-RESPONSE` / <referralId> → the owning portal and the echo (for GET ClaimResponse/{id})
+ */
+import { createHash } from 'node:crypto';
+import type { Bundle, ClaimResponse, Identifier } from '@medplum/fhirtypes';
+import { ConditionFailedError, type Repository } from '../data/repository.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { claimKey, type PasEcho, readPasInquiry, readPasRequest, toBundleDetails } from '../fhir/request.js';
+import { type PasDetermination, pasResponseBundle } from '../fhir/response.js';
+import type { Caller, Clock, ReferralRecord } from '../model.js';
+import { logger } from '../observability.js';
+import type { WorkflowStarter } from '../ports.js';
+import { assertCanRead, bodyHash, loadReferral } from './common.js';
+import { submitReferral } from './referrals.js';
+
+export interface PasDeps {
+  repo: Repository;
+  workflow: WorkflowStarter;
+  clock: Clock;
+  newId: () => string;
+  /** How long `$submit` waits for the recorded determination before answering A4 (SPEC 8). */
+  waitMs: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface ClaimRecord {
+  referralId: string;
+  echo: PasEcho;
+}
+interface ResponseRecord {
+  portalId: string;
+  echo: PasEcho;
+}
+
+/** The records stay as long as the referral: 10 years, well past any record-keeping duty. */
+const KEEP_SECONDS = 10 * 365 * 86_400;
+const RESPONSE_SCOPE = 'PAS-RESPONSE';
+const claimScope = (portalId: string) => `PAS#${portalId}`;
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const defaultSleep = (ms: number) => new Promise<void>((ok) => setTimeout(ok, ms));
+
+function requirePortal(caller: Caller): string {
+  if (!caller.portalId) throw new ForbiddenError('Portal users need a portalId claim to submit requests.');
+  return caller.portalId;
+}
+
+/** A referral as the response mapping reads it. */
+export function determinationOf(referral: ReferralRecord): PasDetermination {
+  const request = referral.request as ReferralRecord['request'] & { clinical?: unknown };
+  return {
+    referralId: referral.referralId,
+    status: referral.status,
+    reasons: referral.reasons,
+    lines: referral.lines,
+    authorization: referral.authorization,
+    receivedAt: referral.receivedAt,
+    decidedAt: referral.decidedAt,
+    renderingProviderNpi: referral.request.renderingProviderNpi,
+    needsQuestionnaire: request.clinical === undefined,
+  };
+}
+
+/** What a referral submitted as JSON echoes: its services numbered from 1, no Claim identifier. */
+function echoOfJson(referral: ReferralRecord): PasEcho {
+  return {
+    claimIdentifiers: [],
+    items: referral.request.services.map((s, i) => ({ sequence: i + 1, cpt: s.cpt })),
+    memberId: referral.request.memberId,
+  };
+}
+
+async function storeClaim(
+  repo: Repository,
+  portalId: string,
+  key: string,
+  hash: string,
+  record: ClaimRecord,
+  now: Date,
+) {
+  const expiresAt = Math.floor(now.getTime() / 1000) + KEEP_SECONDS;
+  const tx = repo
+    .transaction()
+    .putIdempotency(claimScope(portalId), key, hash, record, expiresAt)
+    .putIdempotency(
+      RESPONSE_SCOPE,
+      record.referralId,
+      '',
+      { portalId, echo: record.echo } satisfies ResponseRecord,
+      expiresAt,
+    );
+  try {
+    await repo.commit(tx);
+  } catch (err) {
+    // A concurrent identical submit wrote the same records first.
+    if (!(err instanceof ConditionFailedError)) throw err;
+  }
+}
+
+/** Polls the referral until the workflow has recorded something past RECEIVED, or the wait runs out. */
+async function awaitDetermination(deps: PasDeps, referralId: string): Promise<ReferralRecord> {
+  const sleep = deps.sleep ?? defaultSleep;
+  const until = Date.now() + deps.waitMs;
+  let pause = 20;
+  for (;;) {
+    const referral = await loadReferral(deps.repo, referralId);
+    if (referral.status !== 'RECEIVED' || Date.now() >= until) return referral;
+    await sleep(Math.min(pause, Math.max(1, until - Date.now())));
+    pause = Math.min(pause * 2, 200);
+  }
+}
+
+export interface PasAnswer {
+  bundle: Bundle;
+  referralId: string;
+  replayed: boolean;
+}
+
+/** POST /fhir/Claim/$submit. */
+export async function submitPasClaim(deps: PasDeps, caller: Caller, body: unknown): Promise<PasAnswer> {
+  const portalId = requirePortal(caller);
+  const request = readPasRequest(body);
+  if (request.updates) return updatePasClaim(deps, caller, request);
+
+  const key = sha256(claimKey(request.echo.claimIdentifiers) ?? '');
+  const hash = bodyHash(request.referral);
+  const previous = await deps.repo.getIdempotency(claimScope(portalId), key);
+  if (previous) {
+    if (previous.bodyHash !== hash) {
+      throw new ConflictError(
+        'CLAIM_IDENTIFIER_REUSED',
+        'A request with this Claim identifier was submitted with different content.',
+      );
+    }
+    const record = previous.response as ClaimRecord;
+    const referral = await awaitDetermination(deps, record.referralId);
+    return { bundle: respond(deps, referral, record.echo), referralId: record.referralId, replayed: true };
+  }
+
+  let referralId: string;
+  try {
+    const { answer } = await submitReferral(deps, caller, request.referral, `pas:${key.slice(0, 64)}`);
+    referralId = answer.referralId;
+  } catch (err) {
+    if (err instanceof ValidationError && err.details) {
+      throw new ValidationError(toBundleDetails(err.details, request.origin), err.message);
+    }
+    throw err;
+  }
+  await storeClaim(deps.repo, portalId, key, hash, { referralId, echo: request.echo }, deps.clock.now());
+  logger.info('PAS request received', { referralId, portalId });
+  const referral = await awaitDetermination(deps, referralId);
+  return { bundle: respond(deps, referral, request.echo), referralId, replayed: false };
+}
+
+function respond(deps: PasDeps, referral: ReferralRecord, echo: PasEcho, inquiry = false): Bundle {
+  return pasResponseBundle(determinationOf(referral), echo, { now: deps.clock.now().toISOString(), inquiry });
+}
+
+/** The request an identifier names, for this portal. */
+async function findClaim(repo: Repository, portalId: string, identifiers: readonly Identifier[]) {
+  for (const identifier of identifiers) {
+    const key = claimKey([identifier]);
+    if (!key) continue;
+    const found = await repo.getIdempotency(claimScope(portalId), sha256(key));
+    if (found) return found.response as ClaimRecord;
+  }
+  return undefined;
+}
+
+/** POST /fhir/Claim/$inquire: the current answer to the request the Claim's identifier names. */
+export async function inquirePasClaim(deps: PasDeps, caller: Caller, body: unknown): Promise<Bundle> {
+  const portalId = requirePortal(caller);
+  const inquiry = readPasInquiry(body);
+  const record = await findClaim(deps.repo, portalId, inquiry.claimIdentifiers);
+  if (!record) throw new NotFoundError('A prior-authorization request with this Claim identifier');
+  const referral = await loadReferral(deps.repo, record.referralId);
+  const bundle = respond(deps, referral, record.echo, true);
+  if (inquiry.bundleIdentifier) bundle.identifier = { ...inquiry.bundleIdentifier };
+  return bundle;
+}
+
+/** GET /fhir/ClaimResponse/{id}: the owning portal or a reviewer; anyone else 404 (SPEC 4). */
+export async function getPasClaimResponse(deps: PasDeps, caller: Caller, id: string): Promise<ClaimResponse> {
+  const referral = await deps.repo.getReferral(id);
+  if (!referral) throw new NotFoundError(`ClaimResponse ${id}`);
+  try {
+    assertCanRead(caller, referral);
+  } catch {
+    throw new NotFoundError(`ClaimResponse ${id}`);
+  }
+  const stored = await deps.repo.getIdempotency(RESPONSE_SCOPE, id);
+  const echo = stored ? (stored.response as ResponseRecord).echo : echoOfJson(referral);
+  return respond(deps, referral, echo).entry?.[0]?.resource as ClaimResponse;
+}
+
+/**
+ * A Claim update (`related.claim` naming an earlier request). Wired to SPEC 10's information
+ * answer in `pas-update.ts` once that mechanism exists; see there.
+ */
+async function updatePasClaim(
+  deps: PasDeps,
+  caller: Caller,
+  request: ReturnType<typeof readPasRequest>,
+): Promise<PasAnswer> {
+  const portalId = requirePortal(caller);
+  const named = request.updates?.identifier ? [request.updates.identifier] : [];
+  const record = await findClaim(deps.repo, portalId, named);
+  if (!record) {
+    throw new NotFoundError('The request named by Claim.related.claim');
+  }
+  const referral = await loadReferral(deps.repo, record.referralId);
+  return { bundle: respond(deps, referral, record.echo), referralId: record.referralId, replayed: true };
+}
