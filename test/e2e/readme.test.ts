@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Api, startApi } from './helpers.js';
+import { type Api, inDays, startApi } from './helpers.js';
 
 const run = promisify(execFile);
 let api: Api;
@@ -11,12 +11,12 @@ beforeAll(async () => {
 });
 afterAll(async () => api?.stop());
 
-/** The README's curl journey, exactly as written between its journey markers. */
-function journey(): string {
+/** A README shell block, exactly as written between its `<!-- name:start -->` and `<!-- name:end -->` markers. */
+function journey(name = 'journey'): string {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.split('<!-- journey:start -->')[1]?.split('<!-- journey:end -->')[0] ?? '';
+  const section = readme.split(`<!-- ${name}:start -->`)[1]?.split(`<!-- ${name}:end -->`)[0] ?? '';
   const code = section.match(/```sh\n([\s\S]*?)```/)?.[1];
-  if (!code) throw new Error('README has no journey block');
+  if (!code) throw new Error(`README has no ${name} block`);
   return code;
 }
 
@@ -35,4 +35,21 @@ describe('README', () => {
     expect(stdout).toMatch(/^APPROVED decided by \{"id":"rev-md-1","credential":"MD"\}$/m);
     expect(stdout).toMatch(/^The request is approved\.$/m);
   });
+
+  it(
+    'its PAS example posts a Bundle with curl and reads an A1 ClaimResponse',
+    { timeout: 60_000 },
+    async () => {
+      const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', journey('pas')], {
+        env: { ...process.env, BASE: api.url },
+      });
+      const start = inDays(7);
+      expect(stdout.trim().split('\n')).toEqual([
+        'CapabilityStatement 4.0.1',
+        `complete A1 CRITERIA_A_MET 6 visits ${start} to ${inDays(67)}`,
+        'ClaimResponse complete',
+        'APPROVED CRITERIA_A_MET',
+      ]);
+    },
+  );
 });
