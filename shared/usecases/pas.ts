@@ -107,15 +107,15 @@ async function storeClaim(
   }
 }
 
-/** Polls the referral until the workflow has recorded something past RECEIVED, or the wait runs out. */
+/** Polls the referral until the workflow has recorded something past RECEIVED, or the wait runs out (a monotonic clock). */
 async function awaitDetermination(deps: PasDeps, referralId: string): Promise<ReferralRecord> {
   const sleep = deps.sleep ?? defaultSleep;
-  const until = Date.now() + deps.waitMs;
+  const until = performance.now() + deps.waitMs;
   let pause = 20;
   for (;;) {
     const referral = await loadReferral(deps.repo, referralId);
-    if (referral.status !== 'RECEIVED' || Date.now() >= until) return referral;
-    await sleep(Math.min(pause, Math.max(1, until - Date.now())));
+    if (referral.status !== 'RECEIVED' || performance.now() >= until) return referral;
+    await sleep(Math.min(pause, Math.max(1, until - performance.now())));
     pause = Math.min(pause * 2, 200);
   }
 }
