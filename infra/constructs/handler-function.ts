@@ -127,44 +127,46 @@ export class HandlerFunction extends Construct implements iam.IGrantable {
     // Bundling runs inside the NodejsFunction constructor, and only for stacks that are bundled.
     const consoleScript =
       props.servesConsole && Stack.of(this).bundlingRequired ? consoleScriptModule(this) : undefined;
-    // `Resource` keeps the function's logical id short: the construct id plus a hash.
-    this.function = new nodejs.NodejsFunction(this, 'Resource', {
-      entry,
-      handler: 'handler',
-      description: props.description,
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
-      timeout: props.timeout ?? API_TIMEOUT,
-      tracing: lambda.Tracing.ACTIVE,
-      logGroup: this.logGroup,
-      role: this.role,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      projectRoot: REPO_ROOT,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        // Error class names are what the state machines' Retry/Catch match on (shared/errors.ts spells them out too).
-        keepNames: true,
-        sourceMap: true,
-        // Bundle the pinned AWS SDK too, so what the tests ran is what Lambda runs.
-        externalModules: [],
-        ...consoleScript?.bundling,
-      },
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'prior-auth',
-        POWERTOOLS_METRICS_NAMESPACE: 'PriorAuth',
-        LOG_LEVEL: 'INFO',
-        TABLE_NAME: props.table.tableName,
-        ...props.environment,
-      },
-    });
-
-    consoleScript?.remove();
+    try {
+      // `Resource` keeps the function's logical id short: the construct id plus a hash.
+      this.function = new nodejs.NodejsFunction(this, 'Resource', {
+        entry,
+        handler: 'handler',
+        description: props.description,
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: 512,
+        timeout: props.timeout ?? API_TIMEOUT,
+        tracing: lambda.Tracing.ACTIVE,
+        logGroup: this.logGroup,
+        role: this.role,
+        depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+        projectRoot: REPO_ROOT,
+        bundling: {
+          format: nodejs.OutputFormat.ESM,
+          target: 'node22',
+          mainFields: ['module', 'main'],
+          banner: ESM_REQUIRE_BANNER,
+          minify: true,
+          // Error class names are what the state machines' Retry/Catch match on (shared/errors.ts spells them out too).
+          keepNames: true,
+          sourceMap: true,
+          // Bundle the pinned AWS SDK too, so what the tests ran is what Lambda runs.
+          externalModules: [],
+          ...consoleScript?.bundling,
+        },
+        environment: {
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'prior-auth',
+          POWERTOOLS_METRICS_NAMESPACE: 'PriorAuth',
+          LOG_LEVEL: 'INFO',
+          TABLE_NAME: props.table.tableName,
+          ...props.environment,
+        },
+      });
+    } finally {
+      consoleScript?.remove();
+    }
 
     const cfn = this.function.node.defaultChild as lambda.CfnFunction;
     cfn.addMetadata(ENTRY_METADATA_KEY, entryPath(props.name));

@@ -3,10 +3,11 @@
  * carries and its CSP pins by hash. Build-time only: the api-console Lambda gets the result at
  * synth (infra/constructs/handler-function.ts); the local stack and the tests build it on first use.
  */
+import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 
-export const CONSOLE_APP_ENTRY = new URL('./app/main.ts', import.meta.url).pathname;
-const APP_TSCONFIG = new URL('./app/tsconfig.json', import.meta.url).pathname;
+export const CONSOLE_APP_ENTRY = fileURLToPath(new URL('./app/main.ts', import.meta.url));
+const APP_TSCONFIG = fileURLToPath(new URL('./app/tsconfig.json', import.meta.url));
 
 export function bundleConsoleApp(): string {
   const result = buildSync({
