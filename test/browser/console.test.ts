@@ -119,6 +119,9 @@ describe.skipIf(!haveStack)('reviewer console on the local stack', () => {
 
   /** The whole page, and what the reviewer sees in the 1280×800 window. */
   async function shot(page: Page, name: string) {
+    // On every page the console shows: a fixed title, and no member id in the URL.
+    await expect(page.title()).resolves.toBe('Reviewer console');
+    expect(page.url()).not.toContain('M-1001');
     await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
     await page.screenshot({ path: join(ARTIFACTS, `${name}-window.png`) });
   }
