@@ -117,6 +117,7 @@ export class ServiceStack extends Stack {
             : name === 'api-fhir'
               ? PAS_SUBMIT_TIMEOUT
               : undefined,
+          servesConsole: name === 'api-console',
         }),
       ]),
     ) as Record<FunctionName, HandlerFunction>;
