@@ -382,6 +382,8 @@ export function readPasRequest(body: unknown): PasRequest {
     }
   }
 
+  // Without one, a 422 about `clinical` names where the answers belong.
+  origin.clinical ??= `${claimPath}.supportingInfo`;
   const related = claim.related?.find((r) => r.claim)?.claim;
   if (details.length)
     throw new ValidationError(details, 'The PAS request Bundle is missing what the desk needs.');

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { Bundle, ClaimResponse, Identifier } from '@medplum/fhirtypes';
 import { ConditionFailedError, type Repository } from '../data/repository.js';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { claimKey, type PasEcho, readPasInquiry, readPasRequest, toBundleDetails } from '../fhir/request.js';
 import { type PasDetermination, pasResponseBundle } from '../fhir/response.js';
 import type { Caller, Clock, ReferralRecord } from '../model.js';
@@ -205,20 +205,17 @@ export async function getPasClaimResponse(deps: PasDeps, caller: Caller, id: str
 }
 
 /**
- * A Claim update (`related.claim` naming an earlier request). Wired to SPEC 10's information
- * answer in `pas-update.ts` once that mechanism exists; see there.
+ * A Claim update (`related.claim` naming an earlier request): the FHIR face of SPEC 10's information
+ * answer. Not wired yet: the information mechanism it adapts is not on this branch's base.
  */
 async function updatePasClaim(
-  deps: PasDeps,
-  caller: Caller,
-  request: ReturnType<typeof readPasRequest>,
+  _deps: PasDeps,
+  _caller: Caller,
+  _request: ReturnType<typeof readPasRequest>,
 ): Promise<PasAnswer> {
-  const portalId = requirePortal(caller);
-  const named = request.updates?.identifier ? [request.updates.identifier] : [];
-  const record = await findClaim(deps.repo, portalId, named);
-  if (!record) {
-    throw new NotFoundError('The request named by Claim.related.claim');
-  }
-  const referral = await loadReferral(deps.repo, record.referralId);
-  return { bundle: respond(deps, referral, record.echo), referralId: record.referralId, replayed: true };
+  throw new AppError(
+    501,
+    'NOT_SUPPORTED',
+    'Claim updates (Claim.related.claim) are not supported yet: submit a new request with the QuestionnaireResponse.',
+  );
 }
