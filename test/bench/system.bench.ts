@@ -38,6 +38,7 @@ import {
   runVisits,
   type VisitRun,
 } from './system/load.js';
+import { type PasRun, runPasSubmits } from './system/pas.js';
 import {
   addUsage,
   type CostBreakdown,
@@ -383,6 +384,11 @@ async function main() {
     const cpu2 = cpuSample();
     const visitWall = performance.now() - t0;
     log(`visit phase: ${visits.length} in ${(visitWall / 1000).toFixed(1)} s`);
+    // 5b. SPEC 8: the same determinations through Claim/$submit, answered synchronously.
+    collector?.phase('pas');
+    client.phase = 'pas';
+    const pas = await runPasSubmits(client, t.portal, Math.min(options.n, 200), options.c, runId);
+    log(`$submit phase: ${pas.latencies.length} answered (${JSON.stringify(pas.outcomes)})`);
     collector?.phase('after');
     let profileRows: string[][] | undefined;
     if (profiler && options.profile) {
@@ -403,6 +409,7 @@ async function main() {
       visits,
       referralWall,
       visitWall,
+      pas,
       runId,
       cores: {
         referrals: coresBetween(cpu0, cpu1),
@@ -444,6 +451,7 @@ interface SummaryInput {
   visits: VisitRun[];
   referralWall: number;
   visitWall: number;
+  pas: PasRun;
   runId: string;
   cores: {
     referrals: { node: number; dynamodb: number; other: number };
@@ -644,6 +652,11 @@ async function summarise(input: SummaryInput) {
     visitOutcomes: countBy(visitsDone.map((v) => v.outcome ?? '?')),
     mismatched: mismatched.length,
     failures,
+    pas: {
+      count: input.pas.latencies.length,
+      latency: percentiles(input.pas.latencies),
+      outcomes: input.pas.outcomes,
+    },
   };
 }
 
@@ -724,6 +737,19 @@ function print(
         ms(r.latency.p99),
         ms(r.latency.max),
       ]),
+      // Same run, same C: the PAS answer already carries the recorded determination.
+      ...(s.pas.count > 0
+        ? [
+            [
+              '$submit → synchronous answer (PAS)',
+              String(s.pas.count),
+              ms(s.pas.latency.p50),
+              ms(s.pas.latency.p95),
+              ms(s.pas.latency.p99),
+              ms(s.pas.latency.max),
+            ],
+          ]
+        : []),
     ]),
     '',
   );
@@ -975,6 +1001,15 @@ function print(
       visitOutcomes: s.visitOutcomes,
       failures: s.failures.length,
       outsidePlannedCategory: s.mismatched,
+    },
+    pasSubmit: {
+      count: s.pas.count,
+      outcomes: s.pas.outcomes,
+      latencyMs: {
+        p50: round(s.pas.latency.p50),
+        p95: round(s.pas.latency.p95),
+        p99: round(s.pas.latency.p99),
+      },
     },
     rows: s.rows.map((r) => ({
       label: r.label.trim(),
