@@ -368,6 +368,11 @@ export function readPasRequest(body: unknown): PasRequest {
       continue;
     }
     if (found.resource.resourceType !== 'QuestionnaireResponse') continue;
+    // The item tree is read recursively: refuse absurd nesting before it can exhaust the stack.
+    if (itemDepth(found.resource) > MAX_ITEM_DEPTH) {
+      missing(`${found.path}.item`, `nests deeper than ${MAX_ITEM_DEPTH} levels`);
+      continue;
+    }
     const qr = QuestionnaireResponseSchema.safeParse(found.resource);
     if (!qr.success) {
       details.push(...zodDetails(qr.error, found.path));
@@ -420,6 +425,22 @@ export function readPasRequest(body: unknown): PasRequest {
       : {}),
     origin,
   };
+}
+
+const MAX_ITEM_DEPTH = 32;
+
+/** How deep `item` arrays nest under a resource, counted without recursion. */
+function itemDepth(root: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_ITEM_DEPTH) return deepest;
+    const items = (node as { item?: unknown } | null)?.item;
+    if (Array.isArray(items)) for (const child of items) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /** The linkIds of SPEC 8, answered anywhere in the response's item tree. */

@@ -116,7 +116,7 @@ async function awaitDetermination(deps: PasDeps, referralId: string): Promise<Re
     const referral = await loadReferral(deps.repo, referralId);
     if (referral.status !== 'RECEIVED' || performance.now() >= until) return referral;
     await sleep(Math.min(pause, Math.max(1, until - performance.now())));
-    pause = Math.min(pause * 2, 200);
+    pause = Math.min(pause * 2, 100);
   }
 }
 

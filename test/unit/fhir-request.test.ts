@@ -143,6 +143,17 @@ describe('PAS request Bundle → SPEC 4.1 referral (SPEC 8 reading rules)', () =
     ).toBe('Bundle.entry[3].resource.identifier[0]');
   });
 
+  it('refuses a QuestionnaireResponse nested absurdly deep with a 422, not a stack overflow', () => {
+    const depth = 10_000;
+    const nested = `${'{"linkId":"g","item":['.repeat(depth)}{"linkId":"purpose"}${']}'.repeat(depth)}`;
+    const bundle = pasBundle(aCase());
+    (bundle.entry[6]?.resource as { item: unknown }).item = '@@';
+    const body = JSON.parse(JSON.stringify(bundle).replace('"@@"', `[${nested}]`));
+    expect(detailsOf(() => readPasRequest(body))).toEqual([
+      { field: 'Bundle.entry[6].resource.item', message: 'nests deeper than 32 levels' },
+    ]);
+  });
+
   it('reads an inquiry’s Claim identifiers', () => {
     expect(readPasInquiry(pasBundle(aCase({ claimId: 'C-9' }))).claimIdentifiers).toEqual([
       { system: 'urn:trnorg:1234567890', value: 'C-9' },
