@@ -18,7 +18,7 @@ import { ConditionFailedError, type Repository } from '../data/repository.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { claimKey, type PasEcho, readPasInquiry, readPasRequest, toBundleDetails } from '../fhir/request.js';
 import { type PasDetermination, pasResponseBundle } from '../fhir/response.js';
-import type { Caller, Clock, ReferralRecord } from '../model.js';
+import { type Caller, type Clock, FINAL_STATUSES, type ReferralRecord } from '../model.js';
 import { logger } from '../observability.js';
 import type { WorkflowStarter } from '../ports.js';
 import { assertCanRead, bodyHash, loadReferral } from './common.js';
@@ -67,7 +67,8 @@ export function determinationOf(referral: ReferralRecord): PasDetermination {
     receivedAt: referral.receivedAt,
     decidedAt: referral.decidedAt,
     renderingProviderNpi: referral.request.renderingProviderNpi,
-    needsQuestionnaire: request.clinical === undefined,
+    // A final determination (e.g. an administrative denial) needs nothing more from the clinic.
+    needsQuestionnaire: request.clinical === undefined && !FINAL_STATUSES.includes(referral.status),
   };
 }
 
