@@ -249,4 +249,25 @@ describe('router', () => {
     expect(router.match('GET', '/')).toMatchObject({ kind: 'match', route: { path: '/' } });
     expect(router.match('GET', '/other')).toEqual({ kind: 'none' });
   });
+
+  it('treats `$submit` as a literal path part, as API Gateway does (SPEC 8 operations)', () => {
+    const router = createRouter([
+      { method: 'POST', path: '/fhir/Claim/$submit' },
+      { method: 'POST', path: '/fhir/Claim/$inquire' },
+      { method: 'GET', path: '/fhir/ClaimResponse/{id}' },
+    ]);
+    expect(router.match('POST', '/fhir/Claim/$submit')).toMatchObject({
+      kind: 'match',
+      route: { path: '/fhir/Claim/$submit' },
+      pathParameters: {},
+    });
+    expect(router.match('POST', '/fhir/Claim/%24inquire')).toMatchObject({
+      route: { path: '/fhir/Claim/$inquire' },
+    });
+    expect(router.match('POST', '/fhir/Claim/submit')).toEqual({ kind: 'none' });
+    expect(router.match('POST', '/fhir/Claim/$validate')).toEqual({ kind: 'none' });
+    expect(router.match('GET', '/fhir/ClaimResponse/ref-1')).toMatchObject({
+      pathParameters: { id: 'ref-1' },
+    });
+  });
 });
