@@ -81,6 +81,7 @@ function echoOfJson(referral: ReferralRecord): PasEcho {
   };
 }
 
+/** The Claim identifier → referral record, and (for the first Claim of a referral) the referral's echo. */
 async function storeClaim(
   repo: Repository,
   portalId: string,
@@ -88,18 +89,14 @@ async function storeClaim(
   hash: string,
   record: ClaimRecord,
   now: Date,
+  firstOfReferral: boolean,
 ) {
   const expiresAt = Math.floor(now.getTime() / 1000) + KEEP_SECONDS;
-  const tx = repo
-    .transaction()
-    .putIdempotency(claimScope(portalId), key, hash, record, expiresAt)
-    .putIdempotency(
-      RESPONSE_SCOPE,
-      record.referralId,
-      '',
-      { portalId, echo: record.echo } satisfies ResponseRecord,
-      expiresAt,
-    );
+  const tx = repo.transaction().putIdempotency(claimScope(portalId), key, hash, record, expiresAt);
+  if (firstOfReferral) {
+    const response: ResponseRecord = { portalId, echo: record.echo };
+    tx.putIdempotency(RESPONSE_SCOPE, record.referralId, '', response, expiresAt);
+  }
   try {
     await repo.commit(tx);
   } catch (err) {
@@ -108,14 +105,33 @@ async function storeClaim(
   }
 }
 
-/** Polls the referral until the workflow has recorded something past RECEIVED, or the wait runs out (a monotonic clock). */
-async function awaitDetermination(deps: PasDeps, referralId: string): Promise<ReferralRecord> {
+/** A referral 422 (its fields) as a Bundle 422 (the elements they were read from). */
+async function inBundleTerms<T>(origin: Record<string, string>, run: () => Promise<T> | T): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof ValidationError && err.details) {
+      throw new ValidationError(toBundleDetails(err.details, origin), err.message);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Polls the referral until the workflow has recorded something past `waiting` (by default RECEIVED),
+ * or the wait runs out (a monotonic clock).
+ */
+async function awaitDetermination(
+  deps: PasDeps,
+  referralId: string,
+  waiting: readonly string[] = ['RECEIVED'],
+): Promise<ReferralRecord> {
   const sleep = deps.sleep ?? defaultSleep;
   const until = performance.now() + deps.waitMs;
   let pause = 20;
   for (;;) {
     const referral = await loadReferral(deps.repo, referralId);
-    if (referral.status !== 'RECEIVED' || performance.now() >= until) return referral;
+    if (!waiting.includes(referral.status) || performance.now() >= until) return referral;
     await sleep(Math.min(pause, Math.max(1, until - performance.now())));
     pause = Math.min(pause * 2, 100);
   }
@@ -148,17 +164,19 @@ export async function submitPasClaim(deps: PasDeps, caller: Caller, body: unknow
     return { bundle: respond(deps, referral, record.echo), referralId: record.referralId, replayed: true };
   }
 
-  let referralId: string;
-  try {
-    const { answer } = await submitReferral(deps, caller, request.referral, `pas:${key.slice(0, 64)}`);
-    referralId = answer.referralId;
-  } catch (err) {
-    if (err instanceof ValidationError && err.details) {
-      throw new ValidationError(toBundleDetails(err.details, request.origin), err.message);
-    }
-    throw err;
-  }
-  await storeClaim(deps.repo, portalId, key, hash, { referralId, echo: request.echo }, deps.clock.now());
+  const { answer } = await inBundleTerms(request.origin, () =>
+    submitReferral(deps, caller, request.referral, `pas:${key.slice(0, 64)}`),
+  );
+  const { referralId } = answer;
+  await storeClaim(
+    deps.repo,
+    portalId,
+    key,
+    hash,
+    { referralId, echo: request.echo },
+    deps.clock.now(),
+    true,
+  );
   logger.info('PAS request received', { referralId, portalId });
   const referral = await awaitDetermination(deps, referralId);
   return { bundle: respond(deps, referral, request.echo), referralId, replayed: false };
