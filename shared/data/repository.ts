@@ -492,20 +492,11 @@ export class Repository {
       | undefined;
   }
 
+  /** The reviews by id, oldest first, through the one batch reader (unprocessed keys are retried). */
   async getReviews(reviewIds: string[]): Promise<ReviewRecord[]> {
     if (reviewIds.length === 0) return [];
-    const out: ReviewRecord[] = [];
-    for (let i = 0; i < reviewIds.length; i += 100) {
-      const chunk = reviewIds.slice(i, i + 100);
-      const res = await this.send(
-        'BatchGetItem',
-        new BatchGetCommand({
-          RequestItems: { [this.table]: { Keys: chunk.map((id) => keys.review(id)), ConsistentRead: true } },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      for (const item of res.Responses?.[this.table] ?? []) out.push(strip(item) as unknown as ReviewRecord);
-    }
+    const found = await this.getMany(reviewIds.map((id) => keys.review(id)));
+    const out = [...found.values()].map((item) => strip(item) as unknown as ReviewRecord);
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
