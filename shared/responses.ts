@@ -143,6 +143,8 @@ const ReReviewSchema = z.strictObject({
 });
 
 const ReviewDecisionRecordSchema = z.strictObject({
+  // Stored with the decision as the workflow received it (the record type leaves it out).
+  reviewId: z.string().optional(),
   outcome: z.string(),
   reasonCodes: Reasons,
   note: z.string().optional(),

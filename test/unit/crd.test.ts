@@ -80,7 +80,7 @@ describe('CRD (SPEC 13)', () => {
     const res = await coverageDiscovery(d, request({}, { selections: ['ServiceRequest/b'] }));
     expect(d.asked).toEqual(['M-1001']);
     expect(res.systemActions).toHaveLength(1);
-    const resource = res.systemActions[0]?.resource as {
+    const resource = res.systemActions[0]?.resource as unknown as {
       id: string;
       extension: { url: string; extension?: unknown }[];
     };
