@@ -28,6 +28,7 @@ export const FUNCTION_NAMES = [
   'api-referrals',
   'api-visits',
   'api-reviews',
+  'api-cds',
   'wf-evaluate',
   'wf-open-review',
   'wf-escalate-review',

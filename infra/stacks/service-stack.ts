@@ -40,6 +40,8 @@ export const TABLE_ACCESS: Record<FunctionName, 'none' | 'read' | 'readWrite'> =
   'api-referrals': 'readWrite',
   'api-visits': 'readWrite',
   'api-reviews': 'readWrite',
+  // The CRD service reads a member's coverage (the eligibility inquiry) and writes nothing.
+  'api-cds': 'read',
   'wf-evaluate': 'readWrite',
   'wf-open-review': 'readWrite',
   'wf-escalate-review': 'readWrite',

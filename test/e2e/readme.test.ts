@@ -11,14 +11,15 @@ beforeAll(async () => {
 });
 afterAll(async () => api?.stop());
 
-/** The README's curl journey, exactly as written between its journey markers. */
-function journey(): string {
+/** A README shell block, exactly as written between its `<!-- name:start -->` and `<!-- name:end -->` markers. */
+function block(name: string): string {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.split('<!-- journey:start -->')[1]?.split('<!-- journey:end -->')[0] ?? '';
+  const section = readme.split(`<!-- ${name}:start -->`)[1]?.split(`<!-- ${name}:end -->`)[0] ?? '';
   const code = section.match(/```sh\n([\s\S]*?)```/)?.[1];
-  if (!code) throw new Error('README has no journey block');
+  if (!code) throw new Error(`README has no ${name} block`);
   return code;
 }
+const journey = () => block('journey');
 
 describe('README', () => {
   it('its curl journey works as written against the local stack', { timeout: 60_000 }, async () => {
@@ -34,5 +35,17 @@ describe('README', () => {
     expect(stdout).toContain('"outcome":"APPROVE"');
     expect(stdout).toMatch(/^APPROVED decided by \{"id":"rev-md-1","credential":"MD"\}$/m);
     expect(stdout).toMatch(/^The request is approved\.$/m);
+  });
+
+  it('its CRD example reads a card from the CDS Hooks service as written', { timeout: 60_000 }, async () => {
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', block('crd')], {
+      env: { ...process.env, BASE: api.url },
+    });
+    expect(stdout.trim().split('\n')).toEqual([
+      'massage-therapy-crd order-select',
+      'massage-therapy-crd order-sign',
+      'massage-therapy-crd appointment-book',
+      'warning: Prior authorization required for 97124; complete the massage-therapy questionnaire',
+    ]);
   });
 });

@@ -16,7 +16,7 @@ beforeAll(() => {
   s = synthesize();
 });
 
-const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json', 'GET /console'];
+const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json', 'GET /console', 'GET /cds-services'];
 
 /** `METHOD /path` → the method resource, from the template's Resource tree. */
 function methods(resources: Record<string, CfnResource>): Map<string, CfnResource> {
@@ -57,11 +57,13 @@ describe('API routes (SPEC 4)', () => {
         'GET /reviews',
         'GET /reviews/{reviewId}',
         'POST /reviews/{reviewId}/decision',
+        'GET /cds-services',
+        'POST /cds-services/massage-therapy-crd',
       ].sort(),
     );
   });
 
-  it('puts the Cognito authorizer on every method but health, the OpenAPI document and the console', () => {
+  it('puts the Cognito authorizer on every method but health, the OpenAPI document, the console and CDS Hooks discovery', () => {
     const authorizers = ofType(s.serviceResources, 'AWS::ApiGateway::Authorizer');
     expect(authorizers).toHaveLength(1);
     const [authorizerId, authorizer] = authorizers[0] ?? [];
@@ -97,6 +99,8 @@ describe('API routes (SPEC 4)', () => {
     expect(handlerOf(all.get('POST /referrals/{id}/visits')!)).toBe('functions/api-visits/index.ts');
     expect(handlerOf(all.get('POST /reviews/{reviewId}/decision')!)).toBe('functions/api-reviews/index.ts');
     expect(handlerOf(all.get('PUT /admin/providers/{npi}')!)).toBe('functions/api-admin/index.ts');
+    expect(handlerOf(all.get('GET /cds-services')!)).toBe('functions/api-cds/index.ts');
+    expect(handlerOf(all.get('POST /cds-services/massage-therapy-crd')!)).toBe('functions/api-cds/index.ts');
   });
 
   it('validates that request bodies are JSON objects before a handler runs', () => {
