@@ -50,6 +50,10 @@ function acknowledgeDataStack(data: DataStack): void {
   );
 }
 
+const PUBLIC_ROUTES =
+  'Public by design (SPEC 4, 13): health check, OpenAPI document, the static console page and the CDS ' +
+  'Hooks discovery document, none of which returns stored data; every other route has the Cognito authorizer.';
+
 function acknowledgeServiceStack(service: ServiceStack): void {
   acknowledge(service, 'HIPAA.Security-IAMNoInlinePolicy', INLINE_POLICIES);
 
@@ -142,18 +146,8 @@ function acknowledgeServiceStack(service: ServiceStack): void {
 
   const api = service.api;
   for (const method of api.publicMethods) {
-    acknowledge(
-      method,
-      'AwsSolutions-APIG4',
-      'Public by design (SPEC 4): health check, OpenAPI document and the static console page, none of ' +
-        'which returns stored data; every other route has the Cognito authorizer.',
-    );
-    acknowledge(
-      method,
-      'AwsSolutions-COG4',
-      'Public by design (SPEC 4): health check, OpenAPI document and the static console page, none of ' +
-        'which returns stored data; every other route has the Cognito authorizer.',
-    );
+    acknowledge(method, 'AwsSolutions-APIG4', PUBLIC_ROUTES);
+    acknowledge(method, 'AwsSolutions-COG4', PUBLIC_ROUTES);
   }
   const stage = api.restApi.deploymentStage;
   acknowledge(

@@ -8,8 +8,6 @@ import type { LineOfBusiness } from './schemas.js';
 // Whether a code is timed, and its Medicare payment status, come from the one code table.
 /** Time-based codes billed per 15 minutes (97124, 97140). */
 export const TIMED_CODES = RANGE_CPTS.filter((c) => CODE_TABLE[c].timed);
-/** Service-based codes: one unit per visit whatever the time (97010 hot/cold packs). */
-export const UNTIMED_CODES = RANGE_CPTS.filter((c) => !CODE_TABLE[c].timed);
 
 /** Chiropractic (98940–98942) and osteopathic (98925–98929) manipulation, SPEC 6.1. */
 export const MANIPULATION_CODES = [

@@ -218,7 +218,7 @@ const ENTRIES = {
   },
   A4_NOT_MET: {
     kind: 'pend',
-    title: 'Expected improvement not stated',
+    title: 'Improvement not expected within 12 weeks',
     sentence:
       'The referral needs to say the condition is expected to improve significantly within 12 weeks. A clinical reviewer will look at it.',
     policy: { source: S.criteria, text: gap(A_INTRO, A4) },

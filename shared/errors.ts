@@ -1,7 +1,8 @@
 /**
- * One error hierarchy for the whole system. `status` is the HTTP answer, `name` is the
- * Step Functions error name (the state machines Catch domain errors by these names and
- * retry only `TransientError`).
+ * One error hierarchy for the whole system. `status` is the HTTP answer; `name` is what a Lambda
+ * reports as its error type, so the workflows' Retry (TransientError only) and Catch (the wf-rereview
+ * task dead-letters ValidationError, NotFoundError and ConflictError) see it. Each class spells its
+ * name out rather than taking it from the class: bundlers minify class names.
  */
 export interface ErrorDetail {
   field: string;
@@ -28,49 +29,42 @@ export class AppError extends Error {
 }
 
 export class MalformedRequestError extends AppError {
-  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
   override readonly name: string = 'MalformedRequestError';
   constructor(message = 'The request body is not valid JSON.', cause?: unknown) {
     super(400, 'MALFORMED_JSON', message, { cause });
   }
 }
 export class UnauthorizedError extends AppError {
-  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
   override readonly name: string = 'UnauthorizedError';
   constructor(message = 'A valid bearer token is required.') {
     super(401, 'UNAUTHORIZED', message);
   }
 }
 export class ForbiddenError extends AppError {
-  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
   override readonly name: string = 'ForbiddenError';
   constructor(message = 'Your role may not use this route.') {
     super(403, 'FORBIDDEN', message);
   }
 }
 export class NotFoundError extends AppError {
-  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
   override readonly name: string = 'NotFoundError';
   constructor(what: string) {
     super(404, 'NOT_FOUND', `${what} was not found.`);
   }
 }
 export class ConflictError extends AppError {
-  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
   override readonly name: string = 'ConflictError';
   constructor(code: string, message: string, cause?: unknown) {
     super(409, code, message, { cause });
   }
 }
 export class PayloadTooLargeError extends AppError {
-  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
   override readonly name: string = 'PayloadTooLargeError';
   constructor(limitBytes: number) {
     super(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${limitBytes} bytes.`);
   }
 }
 export class ValidationError extends AppError {
-  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
   override readonly name: string = 'ValidationError';
   constructor(details: ErrorDetail[], message = 'The request is not valid.') {
     super(422, 'VALIDATION_FAILED', message, { details });
@@ -78,7 +72,6 @@ export class ValidationError extends AppError {
 }
 /** A failure worth retrying (throttling, a lost connection). The only error the workflows retry. */
 export class TransientError extends AppError {
-  // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
   override readonly name: string = 'TransientError';
   constructor(message: string, cause?: unknown) {
     super(503, 'SERVICE_UNAVAILABLE', message, { cause });
@@ -145,10 +138,4 @@ export function toOperationOutcome(err: unknown): { status: number; body: Operat
       }))
     : [{ severity, code, details: { coding, text: body.error.message } }];
   return { status, body: { resourceType: 'OperationOutcome', issue: issues } };
-}
-
-/** Error name as the state machines see it: domain errors by class name, anything else is transient. */
-export function toStepFunctionsErrorName(err: unknown): string {
-  if (err instanceof AppError) return err.name;
-  return 'TransientError';
 }

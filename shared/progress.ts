@@ -13,7 +13,7 @@ export type ApprovalBasis = (typeof APPROVAL_BASES)[number];
 export const RE_REVIEW_ACTIONS = ['CONTINUE', 'COMPLETE', 'REVIEW', 'EXTEND', 'EXHAUST'] as const;
 export type ReReviewAction = (typeof RE_REVIEW_ACTIONS)[number];
 
-/** The authorization status each outcome leaves behind (SPEC 4.2 / 6.3). */
+/** The authorization status each outcome leaves behind (SPEC 4.2 / 6.3); applied by policy/outcomes.ts. */
 export const AUTHORIZATION_STATUS_AFTER = {
   CONTINUE: 'ACTIVE',
   EXTEND: 'ACTIVE',

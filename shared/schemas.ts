@@ -168,7 +168,6 @@ export const ReferralSchema = z
     });
   });
 export type Referral = z.output<typeof ReferralSchema>;
-export type ReferralInput = z.input<typeof ReferralSchema>;
 
 /** SPEC 4.1: a start date may lie up to 30 days back (retroactive) and 180 days ahead of today. */
 export const START_DATE_WINDOW = { pastDays: 30, futureDays: 180 } as const;
@@ -218,7 +217,6 @@ export const VisitSchema = z
   })
   .strict();
 export type Visit = z.output<typeof VisitSchema>;
-export type VisitInput = z.input<typeof VisitSchema>;
 
 // ---------- SPEC 7 review decisions ----------
 export const REVIEW_OUTCOMES = { INITIAL: ['APPROVE', 'DENY'], CONTINUATION: ['CONTINUE', 'STOP'] } as const;

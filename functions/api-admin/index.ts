@@ -1,5 +1,6 @@
 import { tableRepository } from '../../shared/aws/runtime.js';
 import { httpHandler, requireRole } from '../../shared/http.js';
+import { answer, MemberSavedSchema, ProviderSavedSchema } from '../../shared/responses.js';
 import { upsertMember, upsertProvider } from '../../shared/usecases/directory.js';
 
 const repo = tableRepository();
@@ -7,10 +8,16 @@ const repo = tableRepository();
 export const handler = httpHandler({
   'PUT /admin/members/{memberId}': async (req) => {
     requireRole(req.caller, 'admin');
-    return { status: 200, body: await upsertMember(repo, req.params.memberId ?? '', req.body) };
+    return {
+      status: 200,
+      body: answer(MemberSavedSchema, await upsertMember(repo, req.params.memberId ?? '', req.body)),
+    };
   },
   'PUT /admin/providers/{npi}': async (req) => {
     requireRole(req.caller, 'admin');
-    return { status: 200, body: await upsertProvider(repo, req.params.npi ?? '', req.body) };
+    return {
+      status: 200,
+      body: answer(ProviderSavedSchema, await upsertProvider(repo, req.params.npi ?? '', req.body)),
+    };
   },
 });

@@ -1,5 +1,6 @@
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
 import { httpHandler, requireRole } from '../../shared/http.js';
+import { answer, EligibilitySchema } from '../../shared/responses.js';
 import { eligibilityInquiry } from '../../shared/usecases/directory.js';
 
 const repo = tableRepository();
@@ -9,7 +10,10 @@ export const handler = httpHandler({
     requireRole(req.caller, 'portal', 'reviewer');
     return {
       status: 200,
-      body: await eligibilityInquiry(repo, systemClock, req.params.memberId ?? '', req.query.date),
+      body: answer(
+        EligibilitySchema,
+        await eligibilityInquiry(repo, systemClock, req.params.memberId ?? '', req.query.date),
+      ),
     };
   },
 });

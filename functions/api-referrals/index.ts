@@ -4,6 +4,7 @@ import { sfnWorkflowStarter } from '../../shared/aws/clients.js';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
 import { readEnv } from '../../shared/env.js';
 import { httpHandler, requireRole } from '../../shared/http.js';
+import { answer, NoticeSchema, ReferralAcceptedSchema, ReferralViewSchema } from '../../shared/responses.js';
 import { getNotice } from '../../shared/usecases/notice.js';
 import { getReferralView, submitReferral } from '../../shared/usecases/referrals.js';
 
@@ -18,15 +19,21 @@ const deps = {
 export const handler = httpHandler({
   'POST /referrals': async (req) => {
     const caller = requireRole(req.caller, 'portal');
-    const { answer } = await submitReferral(deps, caller, req.body, req.headers['idempotency-key']);
-    return { status: 202, body: answer };
+    const { answer: accepted } = await submitReferral(deps, caller, req.body, req.headers['idempotency-key']);
+    return { status: 202, body: answer(ReferralAcceptedSchema, accepted) };
   },
   'GET /referrals/{id}': async (req) => {
     const caller = requireRole(req.caller, 'portal', 'reviewer');
-    return { status: 200, body: await getReferralView(deps.repo, caller, req.params.id ?? '') };
+    return {
+      status: 200,
+      body: answer(ReferralViewSchema, await getReferralView(deps.repo, caller, req.params.id ?? '')),
+    };
   },
   'GET /referrals/{id}/notice': async (req) => {
     const caller = requireRole(req.caller, 'portal', 'reviewer');
-    return { status: 200, body: await getNotice(deps.repo, caller, req.params.id ?? '') };
+    return {
+      status: 200,
+      body: answer(NoticeSchema, await getNotice(deps.repo, caller, req.params.id ?? '')),
+    };
   },
 });

@@ -1,7 +1,12 @@
 import { sfnTaskCallbacks } from '../../shared/aws/clients.js';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
-import { ForbiddenError } from '../../shared/errors.js';
 import { httpHandler, requireRole } from '../../shared/http.js';
+import {
+  answer,
+  DecisionAnswerSchema,
+  ReviewDetailSchema,
+  ReviewListSchema,
+} from '../../shared/responses.js';
 import { decideReview, getReviewDetail, listOpenReviews } from '../../shared/usecases/reviews.js';
 
 const deps = { repo: tableRepository(), callbacks: sfnTaskCallbacks(), clock: systemClock };
@@ -9,17 +14,29 @@ const deps = { repo: tableRepository(), callbacks: sfnTaskCallbacks(), clock: sy
 export const handler = httpHandler({
   'GET /reviews': async (req) => {
     requireRole(req.caller, 'reviewer');
-    return { status: 200, body: await listOpenReviews(deps.repo, deps.clock, req.query.status) };
+    return {
+      status: 200,
+      body: answer(ReviewListSchema, await listOpenReviews(deps.repo, deps.clock, req.query.status)),
+    };
   },
   'GET /reviews/{reviewId}': async (req) => {
     requireRole(req.caller, 'reviewer');
-    return { status: 200, body: await getReviewDetail(deps.repo, deps.clock, req.params.reviewId ?? '') };
+    return {
+      status: 200,
+      body: answer(
+        ReviewDetailSchema,
+        await getReviewDetail(deps.repo, deps.clock, req.params.reviewId ?? ''),
+      ),
+    };
   },
   'POST /reviews/{reviewId}/decision': async (req) => {
     const reviewer = requireRole(req.caller, 'reviewer');
-    // SPEC 7: the reviewer's credential is recorded; a reviewer without one cannot decide.
-    if (!reviewer.credential)
-      throw new ForbiddenError('Reviewers need a credential claim to decide reviews.');
-    return { status: 200, body: await decideReview(deps, reviewer, req.params.reviewId ?? '', req.body) };
+    return {
+      status: 200,
+      body: answer(
+        DecisionAnswerSchema,
+        await decideReview(deps, reviewer, req.params.reviewId ?? '', req.body),
+      ),
+    };
   },
 });

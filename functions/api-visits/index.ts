@@ -3,6 +3,7 @@ import { eventBridgePublisher } from '../../shared/aws/clients.js';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
 import { readEnv } from '../../shared/env.js';
 import { httpHandler, requireRole } from '../../shared/http.js';
+import { answer, VisitAnswerSchema } from '../../shared/responses.js';
 import { recordVisit } from '../../shared/usecases/visits.js';
 
 const env = readEnv({ EVENT_BUS_NAME: z.string().min(1) });
@@ -15,6 +16,9 @@ const deps = {
 export const handler = httpHandler({
   'POST /referrals/{id}/visits': async (req) => {
     const caller = requireRole(req.caller, 'portal');
-    return { status: 202, body: await recordVisit(deps, caller, req.params.id ?? '', req.body) };
+    return {
+      status: 202,
+      body: answer(VisitAnswerSchema, await recordVisit(deps, caller, req.params.id ?? '', req.body)),
+    };
   },
 });

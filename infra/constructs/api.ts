@@ -43,6 +43,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/fhir/Claim/$submit', handler: 'api-fhir' },
   { method: 'POST', path: '/fhir/Claim/$inquire', handler: 'api-fhir' },
   { method: 'GET', path: '/fhir/ClaimResponse/{id}', handler: 'api-fhir' },
+  // SPEC 13, CDS Hooks: discovery lists the service and holds no data; the service needs a token.
+  { method: 'GET', path: '/cds-services', handler: 'api-cds', public: true },
+  { method: 'POST', path: '/cds-services/massage-therapy-crd', handler: 'api-cds' },
 ];
 
 /** SPEC 4's error shape, for the 4xx/5xx answers API Gateway gives without calling a handler. */
@@ -73,7 +76,7 @@ export interface PriorAuthApiProps {
 
 /**
  * The REST API of SPEC 4: stage `v1`, throttled, access-logged, traced, with a Cognito
- * user-pool authorizer on every route but the public three.
+ * user-pool authorizer on every route but the public ones (`public: true` below).
  *
  * Body size: API Gateway's own limit is 10 MB and cannot be lowered, so SPEC 4's 256 KiB limit
  * (413) is enforced by the handlers (shared/http.ts). The gateway's REQUEST_TOO_LARGE answer
@@ -83,7 +86,7 @@ export class PriorAuthApi extends Construct {
   public readonly restApi: apigw.RestApi;
   public readonly authorizer: apigw.CognitoUserPoolsAuthorizer;
   public readonly accessLogs: logs.LogGroup;
-  /** The methods without an authorizer (health, OpenAPI document, console page). */
+  /** The methods without an authorizer (health, OpenAPI document, console page, CDS Hooks discovery). */
   public readonly publicMethods: apigw.Method[] = [];
 
   constructor(scope: Construct, id: string, props: PriorAuthApiProps) {

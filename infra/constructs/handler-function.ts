@@ -29,6 +29,7 @@ export const FUNCTION_NAMES = [
   'api-visits',
   'api-reviews',
   'api-fhir',
+  'api-cds',
   'wf-evaluate',
   'wf-open-review',
   'wf-escalate-review',

@@ -14,6 +14,7 @@ Massage therapy prior authorization — local stack ready in ${((Date.now() - st
   API               ${u}   (routes from the synthesized API Gateway; try ${u}/health)
   Reviewer console  ${u}/console   (choose a demo reviewer to sign in)
   OpenAPI           ${u}/openapi.json
+  CDS Hooks (CRD)   ${u}/cds-services   (discovery; the README has a curl that reads a card)
   Data              ${stack.dataDir}   (DynamoDB Local; delete it to start afresh)
 
 Get a token and submit a referral:

@@ -41,6 +41,8 @@ export const TABLE_ACCESS: Record<FunctionName, 'none' | 'read' | 'readWrite'> =
   'api-visits': 'readWrite',
   'api-reviews': 'readWrite',
   'api-fhir': 'readWrite',
+  // The CRD service reads a member's coverage (the eligibility inquiry) and writes nothing.
+  'api-cds': 'read',
   'wf-evaluate': 'readWrite',
   'wf-open-review': 'readWrite',
   'wf-escalate-review': 'readWrite',

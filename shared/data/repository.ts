@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, TransientError } from '../errors.js';
 import type { HistoryEntry, ReferralRecord, ReReviewRecord, ReviewRecord, VisitRecord } from '../model.js';
+import type { DeterminationPatch, ReReviewPatch } from '../policy/outcomes.js';
 import type { Member, Provider } from '../schemas.js';
 import { gsi, keys } from './keys.js';
 
@@ -186,15 +187,49 @@ export class Transaction {
     return this;
   }
 
-  /** Records a visit's re-review in place; the visit must exist and not be re-reviewed yet. */
-  recordVisitReReview(referralId: string, visitId: string, reReview: ReReviewRecord): this {
+  /** Writes a determination (automatic or a reviewer's) in place and drops the proposed authorization. */
+  recordDetermination(referralId: string, expectedVersion: number, referral: DeterminationPatch['referral']) {
+    return this.updateReferral(referralId, expectedVersion, {
+      set: Object.entries(referral).map(([k, v]) => [[k], v]),
+      remove: [['proposedAuthorization']],
+    });
+  }
+
+  /** Applies a re-review's change to the referral's authorization in place. */
+  applyToAuthorization(referralId: string, expectedVersion: number, patch: ReReviewPatch['authorization']) {
+    const set: [string[], unknown][] = [
+      [['authorization', 'status'], patch.status],
+      [['authorization', 'reasons'], patch.reasons],
+    ];
+    if (patch.validTo) set.push([['authorization', 'validTo'], patch.validTo]);
+    const increment: [string[], number][] = patch.addVisits
+      ? [[['authorization', 'visitsAuthorized'], patch.addVisits]]
+      : [];
+    return this.updateReferral(referralId, expectedVersion, { set, increment });
+  }
+
+  /**
+   * Records a visit's re-review in place. The visit must exist and hold no re-review yet (`none`), or
+   * hold the REVIEW still waiting for the reviewer whose decision this records (`pending-review`).
+   */
+  recordVisitReReview(
+    referralId: string,
+    visitId: string,
+    reReview: ReReviewRecord,
+    replaces: 'none' | 'pending-review' = 'none',
+  ): this {
     const u = updateExpression({ set: [[['reReview'], reReview]], remove: [['GSI2PK'], ['GSI2SK']] });
+    const rr = u.path(['reReview']);
+    const guard =
+      replaces === 'none'
+        ? `attribute_not_exists(${rr})`
+        : `${u.path(['reReview', 'action'])} = ${u.value('REVIEW')} AND attribute_not_exists(${u.path(['reReview', 'decidedBy'])})`;
     this.items.push({
       Update: {
         TableName: this.table,
         Key: keys.visit(referralId, visitId),
         UpdateExpression: u.expression,
-        ConditionExpression: `attribute_exists(PK) AND attribute_not_exists(${u.path(['reReview'])})`,
+        ConditionExpression: `attribute_exists(PK) AND ${guard}`,
         ExpressionAttributeNames: u.names,
         ExpressionAttributeValues: u.values,
       },
@@ -457,20 +492,11 @@ export class Repository {
       | undefined;
   }
 
+  /** The reviews by id, oldest first, through the one batch reader (unprocessed keys are retried). */
   async getReviews(reviewIds: string[]): Promise<ReviewRecord[]> {
     if (reviewIds.length === 0) return [];
-    const out: ReviewRecord[] = [];
-    for (let i = 0; i < reviewIds.length; i += 100) {
-      const chunk = reviewIds.slice(i, i + 100);
-      const res = await this.send(
-        'BatchGetItem',
-        new BatchGetCommand({
-          RequestItems: { [this.table]: { Keys: chunk.map((id) => keys.review(id)), ConsistentRead: true } },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      for (const item of res.Responses?.[this.table] ?? []) out.push(strip(item) as unknown as ReviewRecord);
-    }
+    const found = await this.getMany(reviewIds.map((id) => keys.review(id)));
+    const out = [...found.values()].map((item) => strip(item) as unknown as ReviewRecord);
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 

@@ -42,8 +42,10 @@ export async function loadReferral(repo: Repository, referralId: string): Promis
   return referral;
 }
 
-/** Seconds until a due time, as a Step Functions timeout: at least 1, and within what timers can hold. */
+/**
+ * Seconds until a due time, as a Step Functions timeout (a positive integer). What a host timer can
+ * hold is the local engine's concern: infra/local caps its timers at setTimeout's 2^31-1 ms.
+ */
 export function secondsUntil(dueAt: string, clock: Clock): number {
-  const seconds = Math.ceil((Date.parse(dueAt) - clock.now().getTime()) / 1000);
-  return Math.min(Math.max(seconds, 1), 2_000_000);
+  return Math.max(Math.ceil((Date.parse(dueAt) - clock.now().getTime()) / 1000), 1);
 }

@@ -1,13 +1,20 @@
 import { ConditionFailedError, type Repository } from '../data/repository.js';
 import { yearOf } from '../dates.js';
 import { NotFoundError } from '../errors.js';
-import { type Clock, FINAL_STATUSES, type LineResult, type ReferralRecord } from '../model.js';
+import { type Clock, FINAL_STATUSES, type ReferralRecord } from '../model.js';
 import { logger } from '../observability.js';
 import { type Authorization, authorizationFor, type Determination, determine } from '../policy/determine.js';
-import type { ReasonCode } from '../reasons.js';
+import {
+  applyDetermination,
+  applyReviewerDecision,
+  type DeterminationPatch,
+  type ReviewerDecision,
+} from '../policy/outcomes.js';
 import { loadReferral, nowIso, secondsUntil } from './common.js';
 
 /** The AuthorizationWorkflow's state as the tasks see it. */
+export type { ReviewerDecision };
+
 export interface AuthorizationState {
   referralId: string;
   evaluation?: Evaluation;
@@ -26,17 +33,6 @@ export interface Evaluation {
    * determination in place against it, without reading the referral again.
    */
   referralVersion?: number;
-}
-
-/** What the decision handler sends back through the task token. */
-export interface ReviewerDecision {
-  reviewId: string;
-  outcome: 'APPROVE' | 'DENY' | 'CONTINUE' | 'STOP';
-  reasonCodes: ReasonCode[];
-  note?: string;
-  approvedVisits?: number;
-  reviewer: { id: string; credential: string };
-  decidedAt: string;
 }
 
 async function loadContext(repo: Repository, referral: ReferralRecord) {
@@ -89,156 +85,74 @@ export async function evaluateReferral(
   };
 }
 
-function toAuthorizationRecord(a: Authorization, lines: LineResult[], reasons: ReasonCode[]) {
-  return {
-    status: 'ACTIVE' as const,
-    reasons,
-    basis: a.basis,
-    visitsRequested: a.visitsRequested,
-    visitsAuthorized: a.visitsAuthorized,
-    visitsUsed: 0,
-    validFrom: a.validFrom,
-    validTo: a.validTo,
-    approvedCpts: lines.filter((l) => l.status === 'APPROVED').map((l) => l.cpt),
-  };
-}
-
-function unique<T>(xs: T[]): T[] {
-  return [...new Set(xs)];
-}
-
 /**
  * Record the determination (automatic, or a reviewer's) and its history entry in one transaction.
- * Idempotent: a referral already final is left as it is.
+ * Idempotent: a referral already final is left as it is. An automatic determination is written
+ * against the version Evaluate saw, without reading the referral again; when it changed since (a
+ * re-drive, a recorded failure, already final) the referral is read and the rule applied to it.
  */
 export async function recordDetermination(repo: Repository, clock: Clock, state: AuthorizationState) {
-  const fast = state.evaluation;
-  if (!state.decision && fast && !fast.alreadyFinal && fast.referralVersion !== undefined) {
-    const recorded = await recordAutomaticInPlace(repo, clock, state.referralId, fast, fast.referralVersion);
-    if (recorded) return recorded;
+  const evaluation = state.evaluation;
+  const decision = state.decision;
+  if (!decision && evaluation && !evaluation.alreadyFinal && evaluation.referralVersion !== undefined) {
+    try {
+      return await write(
+        repo,
+        clock,
+        state.referralId,
+        evaluation.referralVersion,
+        applyDetermination(evaluation.determination, nowIso(clock)),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionFailedError)) throw err;
+    }
   }
   const referral = await loadReferral(repo, state.referralId);
   if (FINAL_STATUSES.includes(referral.status)) return { status: referral.status, alreadyRecorded: true };
-  const evaluation = state.evaluation;
   if (!evaluation) throw new NotFoundError(`Evaluation for referral ${state.referralId}`);
   const det = evaluation.determination;
-  const at = nowIso(clock);
-  const expected = referral.version;
-  const decision = state.decision;
+  let patch: DeterminationPatch;
+  if (!decision) patch = applyDetermination(det, nowIso(clock));
+  else {
+    let authorization: Authorization | undefined;
+    if (decision.outcome === 'APPROVE') {
+      const ctx = await loadContext(repo, referral);
+      const basis = det.proposedAuthorization?.basis ?? 'A';
+      authorization = ctx.member
+        ? authorizationFor(
+            referral.request,
+            ctx.member,
+            ctx.visitsRecordedThisYear,
+            basis,
+            decision.approvedVisits,
+          )
+        : undefined;
+    }
+    patch = applyReviewerDecision(det, decision, authorization);
+  }
+  return write(repo, clock, referral.referralId, referral.version, patch, decision);
+}
 
-  if (!decision) {
-    referral.status = det.status === 'PENDING_REVIEW' ? 'PENDING_REVIEW' : det.status;
-    referral.reasons = det.reasons;
-    referral.criteria = det.criteria;
-    referral.lines = det.lines;
-    referral.recommendation = det.recommendation;
-    referral.decidedBy = 'system';
-    referral.decidedAt = at;
-    if (det.authorization) referral.authorization = toAuthorizationRecord(det.authorization, det.lines, []);
-  } else if (decision.outcome === 'APPROVE') {
-    const ctx = await loadContext(repo, referral);
-    const basis = det.proposedAuthorization?.basis ?? 'A';
-    const lines: LineResult[] = det.lines.map((l) =>
-      l.status === 'PENDING_REVIEW' ? { ...l, status: 'APPROVED', reasons: ['REVIEWER_APPROVED'] } : l,
-    );
-    const auth = ctx.member
-      ? authorizationFor(
-          referral.request,
-          ctx.member,
-          ctx.visitsRecordedThisYear,
-          basis,
-          decision.approvedVisits,
-        )
-      : undefined;
-    const partial = lines.some((l) => l.status === 'DENIED') || Boolean(auth?.yearlyLimitApplied);
-    referral.status = partial ? 'PARTIALLY_APPROVED' : 'APPROVED';
-    referral.reasons = unique<ReasonCode>([
-      ...decision.reasonCodes,
-      'REVIEWER_APPROVED',
-      ...lines.flatMap((l) => (l.status === 'DENIED' ? l.reasons : [])),
-      ...(auth?.yearlyLimitApplied ? (['BENEFIT_LIMIT_APPLIED'] as ReasonCode[]) : []),
-    ]);
-    referral.lines = lines;
-    referral.criteria = det.criteria;
-    referral.recommendation = null;
-    if (auth) referral.authorization = toAuthorizationRecord(auth, lines, []);
-  } else {
-    const reasons = unique<ReasonCode>([...decision.reasonCodes, 'REVIEWER_DENIED']);
-    referral.status = 'DENIED';
-    referral.reasons = reasons;
-    referral.criteria = det.criteria;
-    referral.lines = det.lines.map((l) => (l.status === 'DENIED' ? l : { ...l, status: 'DENIED', reasons }));
-    referral.recommendation = null;
-  }
-  if (decision) {
-    referral.decidedBy = decision.reviewer;
-    referral.decidedAt = decision.decidedAt;
-  }
-  delete referral.proposedAuthorization;
+async function write(
+  repo: Repository,
+  clock: Clock,
+  referralId: string,
+  expectedVersion: number,
+  patch: DeterminationPatch,
+  decision?: ReviewerDecision,
+) {
   const tx = repo.transaction();
   if (decision) {
     const review = await repo.getReview(decision.reviewId);
     if (review) tx.putReview({ ...review, recorded: true }, 'any');
   }
   await repo.commit(
-    tx.putReferral(referral, expected).addHistory(referral.referralId, {
-      at,
-      actor: decision
-        ? { id: decision.reviewer.id, role: 'reviewer', credential: decision.reviewer.credential }
-        : 'system',
-      event: decision ? `REVIEWER_${decision.outcome}` : 'DETERMINED',
-      status: referral.status,
-      reasons: referral.reasons,
-    }),
+    tx
+      .recordDetermination(referralId, expectedVersion, patch.referral)
+      .addHistory(referralId, { at: nowIso(clock), ...patch.history }),
   );
-  logger.info('determination recorded', {
-    referralId: referral.referralId,
-    status: referral.status,
-    by: decision ? 'reviewer' : 'system',
-  });
-  return { status: referral.status, alreadyRecorded: false };
-}
-
-/**
- * The automatic determination written in place: the same fields, history entry and version bump as
- * the read-modify-write below, conditional on the version Evaluate saw, so it needs no read. When the
- * referral changed since (a re-drive, a recorded failure, already final), it answers undefined and
- * the caller takes the general path, which reads the referral and decides.
- */
-async function recordAutomaticInPlace(
-  repo: Repository,
-  clock: Clock,
-  referralId: string,
-  evaluation: Evaluation,
-  expectedVersion: number,
-): Promise<{ status: ReferralRecord['status']; alreadyRecorded: false } | undefined> {
-  const det = evaluation.determination;
-  const at = nowIso(clock);
-  const status: ReferralRecord['status'] = det.status === 'PENDING_REVIEW' ? 'PENDING_REVIEW' : det.status;
-  const set: [string[], unknown][] = [
-    [['status'], status],
-    [['reasons'], det.reasons],
-    [['criteria'], det.criteria],
-    [['lines'], det.lines],
-    [['recommendation'], det.recommendation],
-    [['decidedBy'], 'system'],
-    [['decidedAt'], at],
-  ];
-  if (det.authorization) {
-    set.push([['authorization'], toAuthorizationRecord(det.authorization, det.lines, [])]);
-  }
-  try {
-    await repo.commit(
-      repo
-        .transaction()
-        .updateReferral(referralId, expectedVersion, { set, remove: [['proposedAuthorization']] })
-        .addHistory(referralId, { at, actor: 'system', event: 'DETERMINED', status, reasons: det.reasons }),
-    );
-  } catch (err) {
-    if (err instanceof ConditionFailedError) return undefined;
-    throw err;
-  }
-  logger.info('determination recorded', { referralId, status, by: 'system' });
+  const status = patch.referral.status;
+  logger.info('determination recorded', { referralId, status, by: decision ? 'reviewer' : 'system' });
   return { status, alreadyRecorded: false };
 }
 

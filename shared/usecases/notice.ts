@@ -1,7 +1,7 @@
 import { APPEAL_TEXT, describeReason } from '../catalogue.js';
 import type { Repository } from '../data/repository.js';
 import { NotFoundError } from '../errors.js';
-import type { Caller } from '../model.js';
+import { type Caller, FINAL_STATUSES, type ReferralRecord } from '../model.js';
 import { POLICY_VERSION } from '../reasons.js';
 import { assertCanRead } from './common.js';
 
@@ -12,6 +12,19 @@ const HEADLINES = {
   PARTIALLY_APPROVED: 'The request is approved in part.',
   DENIED: 'The request is denied.',
 } as const;
+
+const PENDED_SENTENCE = ' A clinical reviewer will look at it.';
+
+/** A notice speaks in the tense of its status: once decided, a pend reason no longer promises a review. */
+function inTenseOf(status: ReferralRecord['status'], sentence: string): string {
+  return FINAL_STATUSES.includes(status) ? sentence.replace(PENDED_SENTENCE, '') : sentence;
+}
+
+/** The note the reviewer wrote with the initial decision (SPEC 7: a denial carries it). */
+async function reviewerNote(repo: Repository, reviewIds: string[]): Promise<string | null> {
+  const reviews = await repo.getReviews(reviewIds);
+  return reviews.find((r) => r.kind === 'INITIAL')?.decision?.note ?? null;
+}
 
 /**
  * GET /referrals/{id}/notice: the determination notice in plain language: the decision, each
@@ -48,8 +61,14 @@ export async function getNotice(repo: Repository, caller: Caller, referralId: st
       : null,
     reasons: referral.reasons.map((code) => {
       const entry = describeReason(code);
-      return { code, title: entry.title, sentence: entry.sentence, policy: entry.policy };
+      return {
+        code,
+        title: entry.title,
+        sentence: inTenseOf(referral.status, entry.sentence),
+        policy: entry.policy,
+      };
     }),
+    reviewerNote: decidedBy && decidedBy !== 'system' ? await reviewerNote(repo, referral.reviewIds) : null,
     lines: referral.lines.map((l) => ({ cpt: l.cpt, status: l.status, reasons: l.reasons })),
     policyVersion: referral.policyVersion ?? POLICY_VERSION,
     appeal: denied ? APPEAL_TEXT : null,

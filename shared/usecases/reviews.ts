@@ -4,6 +4,7 @@ import { addHours } from '../dates.js';
 import { ConflictError, NotFoundError, TransientError, ValidationError } from '../errors.js';
 import { type Caller, type Clock, type ReviewRecord, withoutToken } from '../model.js';
 import { logger } from '../observability.js';
+import { reviewerOf } from '../policy/outcomes.js';
 import { type EventPublisher, type TaskCallbacks, TaskGoneError } from '../ports.js';
 import type { ReReviewOutcome } from '../progress.js';
 import {
@@ -281,7 +282,8 @@ export interface DecideDeps {
  * is sent, so of two racing decisions exactly one wins; the loser gets 409. A decision whose
  * execution has gone is undone and answers 409 too.
  */
-export async function decideReview(deps: DecideDeps, reviewer: Caller, reviewId: string, body: unknown) {
+export async function decideReview(deps: DecideDeps, caller: Caller, reviewId: string, body: unknown) {
+  const reviewer = reviewerOf(caller);
   const decision: ReviewDecision = parseOrThrow(ReviewDecisionSchema, body);
   const review = await deps.repo.getReview(reviewId);
   if (!review) throw new NotFoundError(`Review ${reviewId}`);
@@ -292,12 +294,11 @@ export async function decideReview(deps: DecideDeps, reviewer: Caller, reviewId:
     ]);
   }
   if (review.status !== 'OPEN') throw alreadyDecided(reviewId);
-  const credential = reviewer.credential ?? 'unknown';
   const sent: ReviewerDecision = {
     reviewId,
     outcome: decision.outcome,
     reasonCodes: decision.reasonCodes ?? [],
-    reviewer: { id: reviewer.sub, credential },
+    reviewer,
     decidedAt: nowIso(deps.clock),
   };
   if (decision.note) sent.note = decision.note;

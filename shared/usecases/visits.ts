@@ -1,18 +1,26 @@
 import * as z from 'zod';
 import { computeBilling } from '../billing.js';
 import { ConditionFailedError, type ReferralBundle, type Repository } from '../data/repository.js';
-import { addDays, toIsoDate, yearOf } from '../dates.js';
+import { toIsoDate, yearOf } from '../dates.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
-import type { Caller, Clock, ReReviewRecord, VisitRecord } from '../model.js';
+import type { Caller, Clock, VisitRecord } from '../model.js';
 import { logger } from '../observability.js';
 import { visitsLeftThisYear } from '../policy/determine.js';
+import {
+  applyReReview,
+  type ContinuationLimits,
+  medicarePlanOfCareEnds,
+  type ReReviewPatch,
+} from '../policy/outcomes.js';
 import type { EventPublisher } from '../ports.js';
 import { type ReReviewOutcome, reReview } from '../progress.js';
-import type { ReasonCode } from '../reasons.js';
 import { type Member, parseOrThrow, parseVisit, type Visit, VisitSchema } from '../schemas.js';
 import { actorOf, assertCanRead, bodyHash, nowIso, secondsUntil } from './common.js';
 import type { ReviewerDecision } from './determination.js';
 import { type ContinuationState, continuationDueAt } from './reviews.js';
+
+/** Conditional-write attempts for one visit before the conflict is reported (bounded, each on a fresh read). */
+const VISIT_WRITE_ATTEMPTS = 8;
 
 export const VISIT_EVENT = { source: 'prior-auth.visits', detailType: 'VisitCompleted' } as const;
 
@@ -138,17 +146,24 @@ export async function recordVisit(
   const hash = bodyHash(visit);
   const previous = previousAnswer(bundle, visit, hash);
   if (previous) return previous;
-  let answer: VisitAnswer;
-  try {
-    ({ answer } = await admitVisit(deps.repo, deps.clock, bundle, visit, hash, actorOf(caller, 'portal')));
-  } catch (err) {
-    if (!(err instanceof ConditionFailedError)) throw err;
-    // Lost a race: the same visit sent twice at once answers as the first; another visit recorded
-    // meanwhile means the authorization changed, so check this one again against it.
-    const fresh = (await deps.repo.getReferralBundle(referralId))!;
+  let answer: VisitAnswer | undefined;
+  // A conditional write that lost to the system's own bookkeeping (the previous visit's re-review
+  // writing the authorization) is retried here on the record read again: it is not the clinic's
+  // conflict. Real conflicts (VISIT_ID_CONFLICT, VISIT_NOT_AUTHORIZED) surface from the re-check.
+  for (let attempt = 1, current = bundle; ; attempt++) {
+    try {
+      ({ answer } = await admitVisit(deps.repo, deps.clock, current, visit, hash, actorOf(caller, 'portal')));
+      break;
+    } catch (err) {
+      if (!(err instanceof ConditionFailedError) || attempt >= VISIT_WRITE_ATTEMPTS) throw err;
+    }
+    await new Promise((ok) => setTimeout(ok, Math.min(200, 10 * 2 ** attempt * Math.random())));
+    const fresh = await deps.repo.getReferralBundle(referralId);
+    if (!fresh) throw new NotFoundError(`Referral ${referralId}`);
+    // The same visit sent twice at once answers as the first.
     const first = previousAnswer(fresh, visit, hash);
     if (first) return first;
-    ({ answer } = await admitVisit(deps.repo, deps.clock, fresh, visit, hash, actorOf(caller, 'portal')));
+    current = fresh;
   }
   try {
     await publishVisit(deps.events, referralId, visit);
@@ -248,7 +263,6 @@ export async function reReviewVisit(repo: Repository, clock: Clock, event: unkno
   }
   const auth = referral.authorization!;
   if (!member) throw new NotFoundError(`Member of referral ${referralId}`);
-  const poc = referral.request.clinical.planOfCare;
   const outcome = reReview({
     basis: auth.basis,
     lineOfBusiness: member.lineOfBusiness,
@@ -265,9 +279,7 @@ export async function reReviewVisit(repo: Repository, clock: Clock, event: unkno
     },
     visitsLeftThisYear: visitsLeftThisYear(member, recorded),
     extensionBlock: member.massageTherapy.extensionBlock,
-    ...(member.lineOfBusiness === 'medicare' && poc
-      ? { medicarePlanOfCareEnds: addDays(poc.certifiedOn, 90) }
-      : {}),
+    ...optional('medicarePlanOfCareEnds', medicarePlanOfCareEnds(referral.request, member.lineOfBusiness)),
   });
   const dueAt = continuationDueAt(referral.request.urgency, nowIso(clock));
   logger.info('visit re-reviewed', { referralId, visitId: visit.visitId, action: outcome.action });
@@ -282,7 +294,12 @@ export async function reReviewVisit(repo: Repository, clock: Clock, event: unkno
   };
 }
 
-/** Applies the re-review (or the reviewer's decision on it) to the authorization, the visit and the history, atomically. */
+/**
+ * Applies the re-review (or the reviewer's decision on it) to the authorization, the visit and the
+ * history, atomically. An automatic outcome is written against the referral's version the re-review
+ * was decided on, without reading again; when it changed since, the records are read and the rule
+ * applied to them.
+ */
 export async function recordContinuation(
   repo: Repository,
   clock: Clock,
@@ -290,72 +307,70 @@ export async function recordContinuation(
 ) {
   const rr = state.rereview;
   if (!rr?.outcome) throw new NotFoundError('Re-review result');
-  if (!state.decision && rr.referralVersion !== undefined && rr.outcome.action !== 'REVIEW') {
-    const recorded = await recordContinuationInPlace(repo, clock, rr, rr.outcome, rr.referralVersion);
-    if (recorded) return recorded;
+  const decision: ReviewerDecision | undefined = state.decision;
+  if (!decision && rr.referralVersion !== undefined && rr.outcome.action !== 'REVIEW') {
+    try {
+      // validTo is only read by a reviewer's CONTINUE, never by an automatic outcome.
+      const patch = applyReReview({ validTo: '' }, rr.outcome);
+      return await writeContinuation(repo, clock, rr.referralId, rr.visitId, rr.referralVersion, patch);
+    } catch (err) {
+      if (!(err instanceof ConditionFailedError)) throw err;
+    }
   }
   const bundle = await repo.getReferralBundle(rr.referralId);
   const visit = bundle?.visits.find((v) => v.visitId === rr.visitId);
-  if (!bundle || !visit || !bundle.referral.authorization) throw new NotFoundError(`Visit ${rr.visitId}`);
-  const decision: ReviewerDecision | undefined = state.decision;
+  const auth = bundle?.referral.authorization;
+  if (!bundle || !visit || !auth) throw new NotFoundError(`Visit ${rr.visitId}`);
   if (visit.reReview && (!decision || visit.reReview.decidedBy))
     return { action: visit.reReview.action, alreadyRecorded: true };
-
   const { referral } = bundle;
-  const auth = referral.authorization!;
-  const expected = referral.version;
-  const at = nowIso(clock);
-  const outcome = rr.outcome;
-  let action: string = outcome.action;
-  let reasons: ReasonCode[] = outcome.reasons;
-  let event = `RE_REVIEW_${outcome.action}`;
-  switch (outcome.action) {
-    case 'CONTINUE':
-      auth.status = 'ACTIVE';
-      break;
-    case 'EXTEND':
-      auth.status = 'ACTIVE';
-      auth.visitsAuthorized += outcome.extension.visits;
-      auth.validTo = outcome.extension.validTo;
-      break;
-    case 'COMPLETE':
-      auth.status = 'COMPLETED';
-      break;
-    case 'EXHAUST':
-      auth.status = 'EXHAUSTED';
-      break;
-    case 'REVIEW': {
-      if (!decision) throw new NotFoundError('Reviewer decision');
-      if (decision.outcome === 'STOP') {
-        auth.status = 'STOPPED';
-        reasons = [...new Set<ReasonCode>([...decision.reasonCodes, 'REVIEWER_STOPPED'])];
-      } else {
-        auth.status = 'ACTIVE';
-        const member = await repo.getMember(referral.request.memberId);
-        const left = member
-          ? visitsLeftThisYear(
-              member,
-              await repo.getMemberVisitsUsed(referral.request.memberId, yearOf(visit.visit.date)),
-            )
-          : 0;
-        const more = Math.min(decision.approvedVisits ?? 0, left);
-        auth.visitsAuthorized += more;
-        if (more > 0 && auth.validTo < addDays(visit.visit.date, 30))
-          auth.validTo = addDays(visit.visit.date, 30);
-        reasons = [...new Set<ReasonCode>([...decision.reasonCodes, 'REVIEWER_CONTINUED'])];
-      }
-      action = decision.outcome;
-      event = `REVIEWER_${decision.outcome}`;
-      break;
-    }
+  let limits: ContinuationLimits | undefined;
+  if (decision?.outcome === 'CONTINUE') {
+    const memberId = referral.request.memberId;
+    const [member, recorded] = await Promise.all([
+      repo.getMember(memberId),
+      repo.getMemberVisitsUsed(memberId, yearOf(visit.visit.date)),
+    ]);
+    limits = member
+      ? {
+          visitsLeftThisYear: visitsLeftThisYear(member, recorded),
+          ...optional('planOfCareEnds', medicarePlanOfCareEnds(referral.request, member.lineOfBusiness)),
+        }
+      : { visitsLeftThisYear: 0 };
   }
-  auth.reasons = reasons;
-  const reReviewRecord: ReReviewRecord = { action, reasons, explanation: outcome.explanation, at };
-  if (visit.reReview?.reviewId) reReviewRecord.reviewId = visit.reReview.reviewId;
-  if (decision) reReviewRecord.decidedBy = decision.reviewer;
-  const progress = outcome.progress ?? visit.reReview?.progress;
-  if (progress) reReviewRecord.progress = progress;
-  visit.reReview = reReviewRecord;
+  const patch = applyReReview(auth, rr.outcome, decision, limits);
+  // A reviewer's decision keeps the figures the review was opened on.
+  const progress = patch.reReview.progress ?? visit.reReview?.progress;
+  const reviewId = visit.reReview?.reviewId;
+  const reReview = {
+    ...patch.reReview,
+    ...(progress ? { progress } : {}),
+    ...(reviewId ? { reviewId } : {}),
+  };
+  return writeContinuation(
+    repo,
+    clock,
+    referral.referralId,
+    rr.visitId,
+    referral.version,
+    { ...patch, reReview },
+    decision,
+  );
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
+async function writeContinuation(
+  repo: Repository,
+  clock: Clock,
+  referralId: string,
+  visitId: string,
+  expectedVersion: number,
+  patch: ReReviewPatch,
+  decision?: ReviewerDecision,
+) {
+  const at = nowIso(clock);
   const tx = repo.transaction();
   if (decision) {
     const review = await repo.getReview(decision.reviewId);
@@ -363,85 +378,17 @@ export async function recordContinuation(
   }
   await repo.commit(
     tx
-      .putReferral(referral, expected)
-      .putVisit(visit, false)
-      .addHistory(referral.referralId, {
-        at,
-        actor: decision
-          ? { id: decision.reviewer.id, role: 'reviewer', credential: decision.reviewer.credential }
-          : 'system',
-        event,
-        status: auth.status,
-        reasons,
-      }),
+      .applyToAuthorization(referralId, expectedVersion, patch.authorization)
+      .recordVisitReReview(
+        referralId,
+        visitId,
+        { ...patch.reReview, at },
+        decision ? 'pending-review' : 'none',
+      )
+      .addHistory(referralId, { at, ...patch.history }),
   );
-  logger.info('re-review recorded', {
-    referralId: referral.referralId,
-    visitId: visit.visitId,
-    action,
-    authorization: auth.status,
-  });
-  return { action, authorization: auth.status, alreadyRecorded: false };
-}
-
-/**
- * An automatic re-review (continue, extend, complete, exhaust) written in place: the same
- * authorization change, visit record and history entry as the read-modify-write above, conditional
- * on the referral's version the re-review was decided on and on the visit not being re-reviewed yet,
- * so it needs no read. When either changed since, it answers undefined and the caller takes the
- * general path, which reads the referral and decides.
- */
-async function recordContinuationInPlace(
-  repo: Repository,
-  clock: Clock,
-  rr: ReReviewResult,
-  outcome: Exclude<ReReviewOutcome, { action: 'REVIEW' }>,
-  expectedVersion: number,
-) {
-  const at = nowIso(clock);
-  const status = (
-    { CONTINUE: 'ACTIVE', EXTEND: 'ACTIVE', COMPLETE: 'COMPLETED', EXHAUST: 'EXHAUSTED' } as const
-  )[outcome.action];
-  const reasons: ReasonCode[] = outcome.reasons;
-  const set: [string[], unknown][] = [
-    [['authorization', 'status'], status],
-    [['authorization', 'reasons'], reasons],
-  ];
-  const increment: [string[], number][] = [];
-  if (outcome.action === 'EXTEND') {
-    increment.push([['authorization', 'visitsAuthorized'], outcome.extension.visits]);
-    set.push([['authorization', 'validTo'], outcome.extension.validTo]);
-  }
-  const reReviewRecord: ReReviewRecord = {
-    action: outcome.action,
-    reasons,
-    explanation: outcome.explanation,
-    at,
-  };
-  if (outcome.progress) reReviewRecord.progress = outcome.progress;
-  try {
-    await repo.commit(
-      repo
-        .transaction()
-        .updateReferral(rr.referralId, expectedVersion, { set, increment })
-        .recordVisitReReview(rr.referralId, rr.visitId, reReviewRecord)
-        .addHistory(rr.referralId, {
-          at,
-          actor: 'system',
-          event: `RE_REVIEW_${outcome.action}`,
-          status,
-          reasons,
-        }),
-    );
-  } catch (err) {
-    if (err instanceof ConditionFailedError) return undefined;
-    throw err;
-  }
-  logger.info('re-review recorded', {
-    referralId: rr.referralId,
-    visitId: rr.visitId,
-    action: outcome.action,
-    authorization: status,
-  });
-  return { action: outcome.action as string, authorization: status, alreadyRecorded: false };
+  const action = patch.reReview.action;
+  const authorization = patch.authorization.status;
+  logger.info('re-review recorded', { referralId, visitId, action, authorization });
+  return { action, authorization, alreadyRecorded: false };
 }

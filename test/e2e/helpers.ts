@@ -5,6 +5,7 @@ import { DEMO_USERS } from '../../infra/local/demo-data.js';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
 import { addDays, toIsoDate } from '../../shared/dates.js';
 import { referralBody } from '../fixtures.js';
+import { checkAnswer } from './contract.js';
 
 export const today = () => toIsoDate(new Date());
 export const inDays = (n: number) => addDays(today(), n);
@@ -57,6 +58,8 @@ export async function startApi(options: { timeScale?: number } = {}): Promise<Ap
       try {
         parsed = text ? JSON.parse(text) : undefined;
       } catch {}
+      // Every answer of every journey is held to the OpenAPI document (SPEC 14).
+      if (res.status < 500) checkAnswer(method, path, res.status, parsed);
       return { status: res.status, body: parsed };
     },
     async stop() {

@@ -12,13 +12,14 @@ beforeAll(async () => {
 afterAll(async () => api?.stop());
 
 /** A README shell block, exactly as written between its `<!-- name:start -->` and `<!-- name:end -->` markers. */
-function journey(name = 'journey'): string {
+function block(name: string): string {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const section = readme.split(`<!-- ${name}:start -->`)[1]?.split(`<!-- ${name}:end -->`)[0] ?? '';
   const code = section.match(/```sh\n([\s\S]*?)```/)?.[1];
   if (!code) throw new Error(`README has no ${name} block`);
   return code;
 }
+const journey = () => block('journey');
 
 describe('README', () => {
   it('its curl journey works as written against the local stack', { timeout: 60_000 }, async () => {
@@ -40,7 +41,7 @@ describe('README', () => {
     'its PAS example posts a Bundle with curl and reads an A1 ClaimResponse',
     { timeout: 60_000 },
     async () => {
-      const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', journey('pas')], {
+      const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', block('pas')], {
         env: { ...process.env, BASE: api.url },
       });
       const start = inDays(7);
@@ -52,4 +53,15 @@ describe('README', () => {
       ]);
     },
   );
+  it('its CRD example reads a card from the CDS Hooks service as written', { timeout: 60_000 }, async () => {
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', block('crd')], {
+      env: { ...process.env, BASE: api.url },
+    });
+    expect(stdout.trim().split('\n')).toEqual([
+      'massage-therapy-crd order-select',
+      'massage-therapy-crd order-sign',
+      'massage-therapy-crd appointment-book',
+      'warning: Prior authorization required for 97124; complete the massage-therapy questionnaire',
+    ]);
+  });
 });

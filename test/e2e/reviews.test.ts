@@ -99,6 +99,9 @@ describe('clinical review', () => {
       token: await api.token('portal'),
     });
     expect(notice.body.reviewerCredential).toBe('PT');
+    // A denial speaks as decided and carries the reviewer's note, not the pended promise of a review.
+    expect(notice.body.reviewerNote).toBe('no improvement expected within a reasonable time');
+    expect(JSON.stringify(notice.body.reasons)).not.toMatch(/will look at it/);
     expect(notice.body.appeal).toMatch(/appeal/i);
     expect(notice.body.reasons.map((r: { code: string }) => r.code)).toEqual([
       'A4_NOT_MET',

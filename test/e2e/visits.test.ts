@@ -111,6 +111,48 @@ describe('visits and re-review', () => {
     expect(res.body.billing.lines.map((l: { units: number }) => l.units)).toEqual([2, 1]);
   });
 
+  it("records a Medicare patient's visits posted back to back while their re-reviews write the authorization", async () => {
+    const id = await approved(
+      { memberId: await newMember(api, { lineOfBusiness: 'medicare' }), renderingProviderNpi: '1003000001' },
+      { outcomeMeasures: [{ instrument: 'ODI', score: 42 }] },
+    );
+    const bodies = [0, 1, 2, 3, 4, 5].map((i) =>
+      visit(inDays(-19 + i), {
+        renderingProviderNpi: '1003000001',
+        outcomeMeasures: [{ instrument: 'ODI', score: 37 - 5 * i }],
+      }),
+    );
+    // Each POST is sent as soon as the previous one answered: the re-reviews run meanwhile.
+    for (const body of bodies) {
+      const res = await postVisit(id, body);
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+    }
+    const view = await eventually(
+      async () => {
+        const v = await settled(api, id);
+        return v.visits.length === 6 && v.visits.every((x: { reReview?: unknown }) => x.reReview)
+          ? v
+          : undefined;
+      },
+      30_000,
+      'six re-reviews',
+    );
+    expect(view.visits.map((v: { visitId: string }) => v.visitId)).toEqual(bodies.map((b) => b.visitId));
+    expect(view.authorization.visitsUsed).toBe(6);
+  });
+
+  it('records two different visits posted at the same moment', async () => {
+    const id = await approved();
+    const bodies = [visit(inDays(-19)), visit(inDays(-18))];
+    const answers = await Promise.all(bodies.map((b) => postVisit(id, b)));
+    for (const res of answers) expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const view = await settled(api, id);
+    expect(view.visits.map((v: { visitId: string }) => v.visitId).sort()).toEqual(
+      bodies.map((b) => b.visitId).sort(),
+    );
+    expect(view.authorization.visitsUsed).toBe(2);
+  });
+
   it('refuses visits outside the authorization and dated in the future', async () => {
     const denied = await settled(api, await submit(api, referral({ memberId: 'M-2002' })));
     const onDenied = await postVisit(denied.referralId, visit(inDays(-1)));

@@ -233,6 +233,34 @@ describe('reading reviews', () => {
     expect(res.raw).not.toContain('taskToken');
   });
 
+  it('GET /reviews/{reviewId} shows every review of the referral when DynamoDB leaves keys unprocessed', async () => {
+    const review = storeReview();
+    const later = storedReview({
+      reviewId: 'rv-visit-1',
+      kind: 'CONTINUATION',
+      visitId: 'visit-1',
+      createdAt: '2026-11-23T09:00:00.000Z',
+    });
+    ddb.on(QueryCommand).resolves({
+      Items: [storedReferral({ status: 'PENDING_REVIEW', reviewIds: [REVIEW_ID, later.reviewId] })],
+    });
+    // Throttled: the first batch answers one review and hands the other back unprocessed.
+    ddb
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: { [TABLE]: [review] },
+        UnprocessedKeys: { [TABLE]: { Keys: [keys.review(later.reviewId)], ConsistentRead: true } },
+      })
+      .resolves({ Responses: { [TABLE]: [{ ...keys.review(later.reviewId), ...later }] } });
+    const res = await read('/reviews/{reviewId}', { reviewId: REVIEW_ID });
+    expect(res.status).toBe(200);
+    expect(res.body.evidence.referral.reviews.map((r: { reviewId: string }) => r.reviewId)).toEqual([
+      REVIEW_ID,
+      later.reviewId,
+    ]);
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(2);
+  });
+
   it('GET /reviews?status=open lists open reviews without their task tokens', async () => {
     ddb.on(QueryCommand, { IndexName: 'GSI1' }).resolves({ Items: [storedReview()] });
     const res = await read('/reviews', {}, { status: 'open' });

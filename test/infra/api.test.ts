@@ -16,7 +16,13 @@ beforeAll(() => {
   s = synthesize();
 });
 
-const PUBLIC_ROUTES = ['GET /health', 'GET /openapi.json', 'GET /console', 'GET /fhir/metadata'];
+const PUBLIC_ROUTES = [
+  'GET /health',
+  'GET /openapi.json',
+  'GET /console',
+  'GET /fhir/metadata',
+  'GET /cds-services',
+];
 
 /** `METHOD /path` → the method resource, from the template's Resource tree. */
 function methods(resources: Record<string, CfnResource>): Map<string, CfnResource> {
@@ -62,11 +68,13 @@ describe('API routes (SPEC 4)', () => {
         'POST /fhir/Claim/$submit',
         'POST /fhir/Claim/$inquire',
         'GET /fhir/ClaimResponse/{id}',
+        'GET /cds-services',
+        'POST /cds-services/massage-therapy-crd',
       ].sort(),
     );
   });
 
-  it('puts the Cognito authorizer on every method but health, the OpenAPI document, the console and the FHIR CapabilityStatement', () => {
+  it('puts the Cognito authorizer on every method but health, the OpenAPI document, the console, the FHIR CapabilityStatement and CDS Hooks discovery', () => {
     const authorizers = ofType(s.serviceResources, 'AWS::ApiGateway::Authorizer');
     expect(authorizers).toHaveLength(1);
     const [authorizerId, authorizer] = authorizers[0] ?? [];
@@ -105,6 +113,8 @@ describe('API routes (SPEC 4)', () => {
     for (const route of [...all.keys()].filter((r) => r.includes(' /fhir/'))) {
       expect(handlerOf(all.get(route)!), route).toBe('functions/api-fhir/index.ts');
     }
+    expect(handlerOf(all.get('GET /cds-services')!)).toBe('functions/api-cds/index.ts');
+    expect(handlerOf(all.get('POST /cds-services/massage-therapy-crd')!)).toBe('functions/api-cds/index.ts');
   });
 
   it('keeps `$submit` and `$inquire` as literal path parts under /fhir/Claim', () => {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTION_NAMES } from '../../infra/constructs/handler-function.js';
 import {
   asArray,
   type CfnResource,
@@ -84,7 +85,7 @@ describe('least privilege', () => {
     }
   });
 
-  it('gives no table access to api-health, api-console or api-codes, and read-only access to api-eligibility', () => {
+  it('gives no table access to api-health, api-console or api-codes, and read-only access to api-eligibility and api-cds', () => {
     const writers = holdersOf('dynamodb:PutItem');
     const readers = holdersOf('dynamodb:GetItem');
     for (const name of ['api-health', 'api-console', 'api-codes']) {
@@ -93,6 +94,9 @@ describe('least privilege', () => {
     }
     expect(readers.has('api-eligibility')).toBe(true);
     expect(writers.has('api-eligibility')).toBe(false);
+    // The CRD service reads a member's coverage and writes nothing.
+    expect(readers.has('api-cds')).toBe(true);
+    expect(writers.has('api-cds')).toBe(false);
     expect([...writers.keys()].sort()).toEqual(
       [
         'api-admin',
@@ -205,7 +209,7 @@ describe('least privilege', () => {
       `ContinuationReviewWorkflow: ${sfnLogDelivery}`,
       `ContinuationReviewWorkflow: ${sfnXray}`,
     ];
-    expect(functionNames).toHaveLength(17);
+    expect(functionNames.sort()).toEqual([...FUNCTION_NAMES].sort());
     expect([...wildcards].sort()).toEqual(allowed.sort());
   });
 });

@@ -1,0 +1,372 @@
+/**
+ * The answers of the JSON API as zod schemas: the one description of what a client receives.
+ * Handlers type their answers against these (`answer` below), the tests parse real answers with
+ * them, and shared/openapi.ts turns them into the OpenAPI document, so none of the three can drift.
+ *
+ * Objects are strict: a field a use case adds without adding it here fails the tests (and the
+ * document's `additionalProperties: false` tells a generated client the shape is closed).
+ */
+import * as z from 'zod';
+import { BILLING_EDITS, BILLING_METHODS } from './billing.js';
+import { REASON_KINDS } from './catalogue.js';
+import { MEDICARE_PAYMENT_STATUSES } from './codes.js';
+import { AUTHORIZATION_STATUSES, REFERRAL_STATUSES } from './model.js';
+import { APPROVAL_BASES } from './progress.js';
+import { REASON_CODES } from './reasons.js';
+import { InstrumentName, LINES_OF_BUSINESS, REVIEW_OUTCOMES, URGENCIES } from './schemas.js';
+
+// ---------- building blocks ----------
+const Timestamp = z.string().describe('ISO 8601 date-time (UTC)');
+const CalendarDate = z.string().describe('Calendar date YYYY-MM-DD');
+export const ReasonCodeSchema = z.enum(REASON_CODES).describe('SPEC 5.6 reason code');
+const Reasons = z.array(ReasonCodeSchema);
+const LineStatus = z.enum(['APPROVED', 'DENIED', 'PENDING_REVIEW']);
+const ReviewKindSchema = z.enum(Object.keys(REVIEW_OUTCOMES) as [keyof typeof REVIEW_OUTCOMES]);
+const Reviewer = z.strictObject({ id: z.string(), credential: z.string() });
+
+// ---------- SPEC 4 errors ----------
+export const ErrorResponseSchema = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.string().describe('Machine-readable code, e.g. VALIDATION_FAILED, REVIEW_ALREADY_DECIDED'),
+      message: z.string(),
+      details: z
+        .array(z.strictObject({ field: z.string(), message: z.string() }))
+        .optional()
+        .describe('One entry per bad field (422)'),
+    }),
+  })
+  .describe('SPEC 4 error body');
+
+// ---------- GET /health ----------
+export const HealthResponseSchema = z.strictObject({ status: z.literal('ok') });
+
+// ---------- admin upserts (SPEC 5.1, 5.2) ----------
+export const MemberSavedSchema = z
+  .strictObject({
+    memberId: z.string(),
+    lineOfBusiness: z.enum(LINES_OF_BUSINESS),
+    coverage: z.strictObject({ effectiveFrom: CalendarDate, effectiveTo: CalendarDate.optional() }),
+    massageTherapy: z.strictObject({
+      covered: z.boolean(),
+      annualVisitLimit: z.int(),
+      initialVisitAllotment: z.int(),
+      extensionBlock: z.int(),
+    }),
+    priorVisitsThisYear: z.int(),
+  })
+  .describe('The member as stored, defaults applied');
+
+export const ProviderSavedSchema = z
+  .strictObject({
+    npi: z.string(),
+    name: z.string(),
+    credentials: z.array(z.string()),
+    licenseNumber: z.string(),
+    licenseState: z.string(),
+    licenseExpires: CalendarDate,
+    contracted: z.boolean(),
+  })
+  .describe('The provider directory entry as stored');
+
+// ---------- GET /codes/{cpt} ----------
+export const CodeCheckSchema = z.strictObject({
+  cpt: z.string(),
+  inPublishedRange: z.boolean(),
+  referralReason: z.string().nullable(),
+  authorizationRequired: z.boolean(),
+  description: z.string().nullable(),
+  timed: z.boolean().nullable(),
+  medicarePaymentStatus: z.enum(MEDICARE_PAYMENT_STATUSES).nullable(),
+  separatelyPayable: z.boolean().nullable().describe('For the line of business asked about'),
+  note: z.string().nullable(),
+});
+
+// ---------- GET /members/{memberId}/eligibility ----------
+export const EligibilitySchema = z.strictObject({
+  memberId: z.string(),
+  date: CalendarDate,
+  eligible: z.boolean(),
+  lineOfBusiness: z.enum(LINES_OF_BUSINESS),
+  coverage: z.strictObject({ effectiveFrom: CalendarDate, effectiveTo: CalendarDate.optional() }),
+  massageTherapy: z.strictObject({
+    covered: z.boolean(),
+    annualVisitLimit: z.int(),
+    visitsUsed: z.int(),
+    visitsRemaining: z.int(),
+  }),
+});
+
+// ---------- POST /referrals ----------
+export const ReferralAcceptedSchema = z.strictObject({
+  referralId: z.string(),
+  status: z.literal('RECEIVED'),
+});
+
+// ---------- SPEC 4.3 billing, POST /referrals/{id}/visits ----------
+export const BillingSchema = z.strictObject({
+  method: z.enum(BILLING_METHODS),
+  lines: z.array(
+    z.strictObject({
+      cpt: z.string(),
+      minutes: z.int(),
+      units: z.int(),
+      modifiers: z.array(z.string()),
+      separatelyPayable: z.boolean(),
+      edits: z.array(z.enum(BILLING_EDITS)),
+    }),
+  ),
+});
+export const VisitAnswerSchema = z.strictObject({ visitId: z.string(), billing: BillingSchema });
+
+// ---------- SPEC 4.2 referral view ----------
+const ProgressSchema = z
+  .strictObject({
+    instrument: InstrumentName,
+    baseline: z.number(),
+    latest: z.number().nullable(),
+    latestAtVisit: z.int().nullable(),
+    improvement: z.number().nullable(),
+    mcid: z.number(),
+    meaningful: z.boolean().nullable(),
+  })
+  .describe("The primary outcome measure's figures a re-review judged progress on");
+
+const ReReviewSchema = z.strictObject({
+  action: z.string().describe('CONTINUE, COMPLETE, REVIEW, EXTEND, EXHAUST, or the reviewer outcome'),
+  reasons: Reasons,
+  explanation: z.string(),
+  progress: ProgressSchema.optional(),
+  at: Timestamp,
+  reviewId: z.string().optional(),
+  decidedBy: z.union([z.literal('system'), Reviewer]).optional(),
+});
+
+const ReviewDecisionRecordSchema = z.strictObject({
+  // Stored with the decision as the workflow received it (the record type leaves it out).
+  reviewId: z.string().optional(),
+  outcome: z.string(),
+  reasonCodes: Reasons,
+  note: z.string().optional(),
+  approvedVisits: z.int().optional(),
+  reviewer: Reviewer,
+  decidedAt: Timestamp,
+});
+
+const reviewFields = {
+  reviewId: z.string(),
+  referralId: z.string(),
+  kind: ReviewKindSchema,
+  visitId: z.string().optional(),
+  status: z.enum(['OPEN', 'DECIDED']),
+  recommendation: z.string().nullable(),
+  reasons: Reasons,
+  createdAt: Timestamp,
+  dueAt: Timestamp,
+  escalated: z.boolean(),
+  escalatedAt: Timestamp.optional(),
+  recorded: z.boolean().optional(),
+};
+
+export const ReferralViewSchema = z
+  .strictObject({
+    referralId: z.string(),
+    status: z.enum(REFERRAL_STATUSES),
+    reasons: Reasons,
+    criteria: z.array(
+      z.strictObject({
+        id: z
+          .string()
+          .describe('ELIGIBILITY, PROVIDER, CODES, MEDICARE, A1..A4, B, EXCLUSIONS, CONTRAINDICATIONS'),
+        met: z.boolean().nullable(),
+        evidence: z.string(),
+      }),
+    ),
+    lines: z.array(
+      z.strictObject({
+        cpt: z.string(),
+        unitsPerVisit: z.int(),
+        status: LineStatus,
+        reasons: Reasons,
+        separatelyPayable: z.boolean(),
+      }),
+    ),
+    recommendation: z.enum(['APPROVE', 'DENY']).nullable(),
+    receivedAt: Timestamp,
+    decisionDueAt: Timestamp,
+    policyVersion: z.string(),
+    decidedBy: z
+      .union([z.string().describe('"system" for a decision under the published criteria'), Reviewer])
+      .nullable(),
+    decidedAt: Timestamp.nullable(),
+    memberId: z.string(),
+    urgency: z.enum(URGENCIES),
+    startDate: CalendarDate,
+    authorization: z
+      .strictObject({
+        status: z.enum(AUTHORIZATION_STATUSES),
+        reasons: Reasons,
+        basis: z.enum(APPROVAL_BASES),
+        visitsRequested: z.int(),
+        visitsAuthorized: z.int(),
+        visitsUsed: z.int(),
+        visitsRemaining: z.int(),
+        validFrom: CalendarDate,
+        validTo: CalendarDate,
+        approvedCpts: z.array(z.string()),
+      })
+      .nullable(),
+    visits: z.array(
+      z.strictObject({
+        visitId: z.string(),
+        visitNumber: z.int(),
+        date: CalendarDate,
+        billing: BillingSchema,
+        outcomeMeasures: z.array(z.strictObject({ instrument: InstrumentName, score: z.number() })),
+        reReview: ReReviewSchema.nullable(),
+      }),
+    ),
+    reviews: z.array(z.strictObject({ ...reviewFields, decision: ReviewDecisionRecordSchema.nullable() })),
+    history: z.array(
+      z.strictObject({
+        at: Timestamp,
+        actor: z.union([
+          z.string().describe('"system"'),
+          z.strictObject({ id: z.string(), role: z.string(), credential: z.string().optional() }),
+        ]),
+        event: z.string(),
+        status: z.string().optional(),
+        reasons: Reasons.optional(),
+      }),
+    ),
+    failure: z.strictObject({ error: z.string(), at: Timestamp }).nullable(),
+  })
+  .describe('SPEC 4.2 referral view');
+
+// ---------- GET /referrals/{id}/notice ----------
+const PolicyTextSchema = z.strictObject({ source: z.string(), text: z.string() });
+export const NoticeSchema = z
+  .strictObject({
+    referralId: z.string(),
+    status: z.enum(REFERRAL_STATUSES),
+    headline: z.string(),
+    decidedAt: Timestamp.nullable(),
+    decidedBy: z.string().nullable(),
+    reviewerCredential: z.string().nullable(),
+    reviewerNote: z.string().nullable().describe("The deciding reviewer's note, when a person decided"),
+    authorization: z
+      .strictObject({
+        status: z.enum(AUTHORIZATION_STATUSES),
+        visitsAuthorized: z.int(),
+        visitsUsed: z.int(),
+        validFrom: CalendarDate,
+        validTo: CalendarDate,
+        codes: z.array(z.string()),
+      })
+      .nullable(),
+    reasons: z.array(
+      z.strictObject({
+        code: ReasonCodeSchema,
+        title: z.string(),
+        sentence: z.string(),
+        policy: PolicyTextSchema,
+      }),
+    ),
+    lines: z.array(z.strictObject({ cpt: z.string(), status: LineStatus, reasons: Reasons })),
+    policyVersion: z.string(),
+    appeal: z.string().nullable().describe('How to appeal, when something was denied'),
+  })
+  .describe('The determination notice in plain language');
+
+// ---------- reviews (SPEC 7) ----------
+const queueFields = {
+  reviewId: z.string(),
+  referralId: z.string(),
+  kind: ReviewKindSchema,
+  recommendation: z.string().nullable(),
+  reasons: Reasons,
+  dueAt: Timestamp,
+  overdue: z.boolean(),
+  escalated: z.boolean(),
+};
+export const ReviewListSchema = z.strictObject({ items: z.array(z.strictObject(queueFields)) });
+
+export const ReviewDetailSchema = z
+  .strictObject({
+    ...reviewFields,
+    ...queueFields,
+    decision: ReviewDecisionRecordSchema.optional(),
+    allowedOutcomes: z.array(z.string()).readonly(),
+    proposedAuthorization: z
+      .strictObject({
+        basis: z.enum(APPROVAL_BASES),
+        visitsRequested: z.int(),
+        visitsAuthorized: z.int(),
+        validFrom: CalendarDate,
+        validTo: CalendarDate,
+        approvedCpts: z.array(z.string()),
+      })
+      .nullable(),
+    progress: ProgressSchema.nullable(),
+    reasonTexts: z.record(
+      z.string(),
+      z.strictObject({
+        code: ReasonCodeSchema,
+        title: z.string(),
+        sentence: z.string(),
+        policy: PolicyTextSchema,
+        kind: z.enum(REASON_KINDS),
+      }),
+    ),
+    evidence: z.strictObject({
+      request: z.strictObject({
+        memberId: z.string(),
+        urgency: z.enum(URGENCIES),
+        startDate: CalendarDate,
+        requestedVisits: z.int(),
+        diagnoses: z.array(z.strictObject({ code: z.string() })),
+        services: z.array(z.strictObject({ cpt: z.string(), unitsPerVisit: z.int() })),
+        renderingProviderNpi: z.string(),
+        orderingProviderNpi: z.string(),
+        clinical: z.record(z.string(), z.unknown()).describe('The SPEC 4.1 clinical object as submitted'),
+      }),
+      referral: ReferralViewSchema,
+    }),
+  })
+  .describe("One review with the referral's evidence");
+
+export const DecisionAnswerSchema = z.strictObject({
+  reviewId: z.string(),
+  referralId: z.string(),
+  kind: ReviewKindSchema,
+  outcome: z.string(),
+  decidedBy: Reviewer,
+  decidedAt: Timestamp,
+});
+
+// ---------- typing handlers' answers ----------
+/**
+ * Stored JSON the record types leave as `unknown` (a visit's billing, a re-review's figures) is
+ * typed as anything, so that everything else in an answer is still checked against its schema.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: an open leaf must accept whatever its schema describes
+type Open = any;
+type Known<T> = unknown extends T
+  ? Open
+  : T extends object
+    ? [keyof T] extends [never]
+      ? Open // `{}`: what `unknown ?? null` leaves
+      : { [K in keyof T]: Known<T[K]> }
+    : T;
+
+/**
+ * Checks at compile time that a handler's answer matches the response schema the OpenAPI
+ * document publishes for it, and returns the answer unchanged (no runtime cost; the tests parse).
+ */
+export function answer<S extends z.ZodType, T>(
+  _schema: S,
+  body: T,
+  ..._mismatch: Known<T> extends z.input<S> ? [] : ['the answer does not match its response schema']
+): T {
+  return body;
+}
