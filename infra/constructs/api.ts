@@ -9,7 +9,7 @@ import type { FunctionName } from './handler-function.js';
 export type ApiHandlerName = Extract<FunctionName, `api-${string}`>;
 
 export interface ApiRoute {
-  readonly method: 'GET' | 'POST' | 'PUT';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly path: string;
   readonly handler: ApiHandlerName;
   /** No authorizer: the route serves nothing that needs a caller. */
@@ -36,6 +36,12 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/reviews', handler: 'api-reviews' },
   { method: 'GET', path: '/reviews/{reviewId}', handler: 'api-reviews' },
   { method: 'POST', path: '/reviews/{reviewId}/decision', handler: 'api-reviews' },
+  // SPEC 9: notifications.
+  { method: 'PUT', path: '/portals/{portalId}/webhook', handler: 'api-notifications' },
+  { method: 'GET', path: '/portals/{portalId}/deliveries', handler: 'api-notifications' },
+  { method: 'POST', path: '/fhir/Subscription', handler: 'api-notifications' },
+  { method: 'GET', path: '/fhir/Subscription/{id}', handler: 'api-notifications' },
+  { method: 'DELETE', path: '/fhir/Subscription/{id}', handler: 'api-notifications' },
 ];
 
 /** SPEC 4's error shape, for the 4xx/5xx answers API Gateway gives without calling a handler. */
@@ -133,7 +139,7 @@ export class PriorAuthApi extends Construct {
         integration = new apigw.LambdaIntegration(fn, { allowTestInvoke: false });
         integrations.set(fn, integration);
       }
-      const hasBody = route.method !== 'GET';
+      const hasBody = route.method === 'POST' || route.method === 'PUT';
       const method = this.restApi.root.resourceForPath(route.path).addMethod(route.method, integration, {
         ...(route.public
           ? { authorizationType: apigw.AuthorizationType.NONE }

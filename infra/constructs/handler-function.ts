@@ -27,6 +27,7 @@ export const FUNCTION_NAMES = [
   'api-referrals',
   'api-visits',
   'api-reviews',
+  'api-notifications',
   'wf-evaluate',
   'wf-open-review',
   'wf-escalate-review',
@@ -35,6 +36,8 @@ export const FUNCTION_NAMES = [
   'wf-record-continuation',
   'wf-record-failure',
   'reconcile',
+  'notify-publish',
+  'notify-deliver',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 

@@ -57,6 +57,11 @@ describe('API routes (SPEC 4)', () => {
         'GET /reviews',
         'GET /reviews/{reviewId}',
         'POST /reviews/{reviewId}/decision',
+        'PUT /portals/{portalId}/webhook',
+        'GET /portals/{portalId}/deliveries',
+        'POST /fhir/Subscription',
+        'GET /fhir/Subscription/{id}',
+        'DELETE /fhir/Subscription/{id}',
       ].sort(),
     );
   });
@@ -104,7 +109,7 @@ describe('API routes (SPEC 4)', () => {
     expect(validators).toHaveLength(1);
     const [validatorId] = validators[0] ?? [];
     for (const [route, method] of methods(s.serviceResources)) {
-      const hasBody = !route.startsWith('GET ');
+      const hasBody = route.startsWith('POST ') || route.startsWith('PUT ');
       expect(refId(method.Properties?.RequestValidatorId), route).toBe(hasBody ? validatorId : undefined);
     }
   });

@@ -45,9 +45,10 @@ describe('Lambda functions', () => {
     }
   });
 
-  it('time out after 10 s (API) or 30 s (workflow tasks)', () => {
+  it('time out after 10 s (API) or 30 s (workflow tasks and notification consumers)', () => {
     for (const [entry, { resource }] of functions) {
-      expect(resource.Properties?.Timeout, entry).toBe(entry.startsWith('functions/wf-') ? 30 : 10);
+      const background = entry.startsWith('functions/wf-') || entry.startsWith('functions/notify-');
+      expect(resource.Properties?.Timeout, entry).toBe(background ? 30 : 10);
     }
   });
 
@@ -80,7 +81,12 @@ describe('Lambda functions', () => {
         .map(([entry]) => entry.split('/')[1])
         .sort();
     expect(withVar('AUTH_WORKFLOW_ARN')).toEqual(['api-referrals', 'reconcile']);
-    expect(withVar('EVENT_BUS_NAME')).toEqual(['api-visits', 'reconcile', 'wf-escalate-review']);
+    expect(withVar('EVENT_BUS_NAME')).toEqual([
+      'api-visits',
+      'notify-publish',
+      'reconcile',
+      'wf-escalate-review',
+    ]);
     const auth = ofType(s.serviceResources, 'AWS::StepFunctions::StateMachine').find(([id]) =>
       id.startsWith('AuthorizationWorkflow'),
     );
