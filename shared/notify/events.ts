@@ -43,7 +43,7 @@ export const NotificationDetailSchema = z.object({
 export type NotificationDetail = z.infer<typeof NotificationDetailSchema>;
 
 /** The referral item's fields the events read (a stream image may be an older record shape). */
-type ReferralImage = Pick<ReferralRecord, 'referralId' | 'portalId' | 'reasons' | 'version'> & {
+type ReferralImage = Pick<ReferralRecord, 'referralId' | 'portalId' | 'reasons' | 'version' | 'decidedAt'> & {
   status: string;
   authorization?: Pick<
     NonNullable<ReferralRecord['authorization']>,
@@ -71,14 +71,14 @@ export function notificationsForChange(
 ): NotificationDetail[] {
   if (!after) return [];
   const out: NotificationDetail[] = [];
-  const raise = (type: NotificationType, status: string, reasons: readonly string[]) =>
+  const raise = (type: NotificationType, status: string, reasons: readonly string[], at = occurredAt) =>
     out.push({
       schemaVersion: '1',
       portalId: after.portalId,
       event: {
         id: notificationId(after.referralId, after.version, type),
         type,
-        occurredAt,
+        occurredAt: at,
         referralId: after.referralId,
         status,
         reasons: [...reasons],
@@ -86,7 +86,7 @@ export function notificationsForChange(
     });
 
   if (FINAL.has(after.status) && before?.status !== after.status) {
-    raise('referral.decided', after.status, after.reasons ?? []);
+    raise('referral.decided', after.status, after.reasons ?? [], after.decidedAt);
   }
   if (after.status === 'PENDING_INFORMATION' && before?.status !== 'PENDING_INFORMATION') {
     raise('review.information-requested', after.status, after.reasons ?? []);
