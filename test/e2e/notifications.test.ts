@@ -151,3 +151,102 @@ describe('webhooks', () => {
     expect(unknownEvent.status).toBe(422);
   });
 });
+
+describe('FHIR Subscriptions (R4 Backport, PAS topic)', () => {
+  const TOPIC = 'http://hl7.org/fhir/us/davinci-pas/SubscriptionTopic/PASSubscriptionTopic';
+  const subscription = (endpoint: string) => ({
+    resourceType: 'Subscription',
+    status: 'requested',
+    reason: 'PAS updates',
+    criteria: TOPIC,
+    channel: {
+      type: 'rest-hook',
+      endpoint,
+      payload: 'application/fhir+json',
+      _payload: {
+        extension: [
+          {
+            url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content',
+            valueCode: 'full-resource',
+          },
+        ],
+      },
+    },
+  });
+
+  it('handshakes, notifies with a history Bundle (status Parameters first), and stops once deleted', async () => {
+    const receiver = await startReceiver();
+    try {
+      const token = await portal('P-S1');
+      const created = await api.call('POST', '/fhir/Subscription', {
+        token,
+        body: subscription(receiver.url),
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect(created.body).toMatchObject({ resourceType: 'Subscription', status: 'active', criteria: TOPIC });
+      const id = created.body.id as string;
+      // The handshake reached the endpoint before the subscription turned active.
+      const handshake = JSON.parse(receiver.received[0]?.body ?? '{}');
+      expect(handshake.type).toBe('history');
+      expect(handshake.entry[0].resource.parameter).toEqual(
+        expect.arrayContaining([{ name: 'type', valueCode: 'handshake' }]),
+      );
+      expect((await api.call('GET', `/fhir/Subscription/${id}`, { token })).body.id).toBe(id);
+      // Another portal does not see it.
+      expect(
+        (await api.call('GET', `/fhir/Subscription/${id}`, { token: await portal('P-S2') })).status,
+      ).toBe(404);
+
+      const referralId = await submit(api, referral(), token);
+      await settled(api, referralId, 'APPROVED');
+      const notification = await eventually(
+        async () => receiver.received.find((r) => r.body.includes(referralId)),
+        15_000,
+        'the subscription notification',
+      );
+      expect(notification.headers['content-type']).toBe('application/fhir+json');
+      const bundle = JSON.parse(notification.body);
+      expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'history' });
+      const [status, ...rest] = bundle.entry.map((e: { resource: Record<string, unknown> }) => e.resource);
+      expect(status.resourceType).toBe('Parameters');
+      expect(status.parameter).toEqual(
+        expect.arrayContaining([
+          { name: 'subscription', valueReference: { reference: `Subscription/${id}` } },
+          { name: 'topic', valueCanonical: TOPIC },
+          { name: 'type', valueCode: 'event-notification' },
+        ]),
+      );
+      expect(rest[0]).toMatchObject({
+        resourceType: 'ClaimResponse',
+        preAuthRef: referralId,
+        outcome: 'complete',
+      });
+
+      expect((await api.call('DELETE', `/fhir/Subscription/${id}`, { token })).status).toBe(204);
+      expect((await api.call('GET', `/fhir/Subscription/${id}`, { token })).status).toBe(404);
+      const before = receiver.received.length;
+      const later = await submit(api, referral(), token);
+      await settled(api, later, 'APPROVED');
+      await new Promise((ok) => setTimeout(ok, 2000));
+      expect(receiver.received.slice(before).filter((r) => r.body.includes(later))).toEqual([]);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  it('answers a bad Subscription with an OperationOutcome', async () => {
+    const token = await portal('P-S1');
+    const wrongTopic = await api.call('POST', '/fhir/Subscription', {
+      token,
+      body: { ...subscription('http://127.0.0.1:1/x'), criteria: 'Patient?name=x' },
+    });
+    expect(wrongTopic.status).toBe(422);
+    expect(wrongTopic.body.resourceType).toBe('OperationOutcome');
+    expect(wrongTopic.body.issue[0].expression).toEqual(['Subscription.criteria']);
+    const insecure = await api.call('POST', '/fhir/Subscription', {
+      token,
+      body: subscription('http://clinic.example/x'),
+    });
+    expect(insecure.status).toBe(422);
+  });
+});

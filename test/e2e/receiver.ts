@@ -8,7 +8,7 @@ export interface Received {
 }
 
 /** A webhook receiver on 127.0.0.1: records every POST and answers with `status(n)` (n = 1, 2, …). */
-export async function startReceiver(status: (n: number) => number = () => 200) {
+export async function startReceiver(status: (n: number) => number = () => 200, port = 0) {
   const received: Received[] = [];
   let n = 0;
   const server = createServer((req, res) => {
@@ -20,10 +20,10 @@ export async function startReceiver(status: (n: number) => number = () => 200) {
       res.writeHead(status(n)).end();
     });
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
-  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((ok) => server.listen(port, '127.0.0.1', () => ok()));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/hook`,
+    url: `http://127.0.0.1:${bound}/hook`,
     received,
     stop: () => new Promise<void>((ok) => server.close(() => ok())),
   };
