@@ -7,6 +7,11 @@ import {
   ReviewDecisionSchema,
   VisitSchema,
 } from './schemas.js';
+import {
+  DeliveriesResponseSchema,
+  WebhookRequestSchema,
+  WebhookResponseSchema,
+} from './usecases/notifications.js';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 
@@ -69,6 +74,9 @@ export function openApiDocument() {
         Visit: json(VisitSchema),
         ReviewDecision: json(ReviewDecisionSchema),
         ReasonCode: { type: 'string', enum: [...REASON_CODES] },
+        WebhookRequest: json(WebhookRequestSchema),
+        WebhookResponse: z.toJSONSchema(WebhookResponseSchema, { io: 'output' }),
+        Deliveries: z.toJSONSchema(DeliveriesResponseSchema, { io: 'output' }),
       },
     },
     paths: {
@@ -135,6 +143,33 @@ export function openApiDocument() {
           security: secured,
           requestBody: body('ReviewDecision'),
           responses: { '200': ok('Decided'), ...errors(400, 401, 403, 404, 409, 413, 422) },
+        },
+      },
+      '/portals/{portalId}/webhook': {
+        put: {
+          summary: 'Register (or replace) the portal webhook; the answer holds the signing secret, once',
+          security: secured,
+          requestBody: body('WebhookRequest'),
+          responses: {
+            '200': {
+              description: 'Registered',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/WebhookResponse' } } },
+            },
+            ...errors(400, 401, 403, 413, 422),
+          },
+        },
+      },
+      '/portals/{portalId}/deliveries': {
+        get: {
+          summary: "The portal's recent notification deliveries: attempts, statuses and next retry",
+          security: secured,
+          responses: {
+            '200': {
+              description: 'Deliveries, newest first',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Deliveries' } } },
+            },
+            ...errors(401, 403),
+          },
         },
       },
       '/console': { get: { security: [], responses: { '200': { description: 'Reviewer console (HTML)' } } } },
