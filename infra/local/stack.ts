@@ -9,6 +9,7 @@ import { MalformedRequestError, toErrorResponse } from '../../shared/errors.js';
 import { logger } from '../../shared/observability.js';
 import { buildApp } from '../build-app.js';
 import { ALLOW_LOOPBACK_CONTEXT } from '../constructs/notifications.js';
+import { DEMO_REVIEWERS } from './demo-data.js';
 import { type DynamoDbLocal, ensureTables, localDynamoDbConfig, startDynamoDbLocal } from './dynamodb.js';
 import {
   type RunningSource,
@@ -155,6 +156,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       Object.assign({}, ...[...model.functions.values()].map((f) => f.environment)),
       awsEndpoint,
     ),
+    // The console's page offers these as demo sign-ins (its token route is local only).
+    CONSOLE_DEMO_REVIEWERS: JSON.stringify(DEMO_REVIEWERS),
   });
   // The handlers share this process's one logger; keep the console readable unless asked otherwise.
   logger.setLogLevel((process.env.LOCAL_LOG_LEVEL ?? 'WARN') as 'WARN');

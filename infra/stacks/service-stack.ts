@@ -115,6 +115,7 @@ export class ServiceStack extends Stack {
           table,
           logKey: key,
           timeout: name.startsWith('wf-') || name.startsWith('notify-') ? WORKFLOW_TASK_TIMEOUT : undefined,
+          servesConsole: name === 'api-console',
         }),
       ]),
     ) as Record<FunctionName, HandlerFunction>;
