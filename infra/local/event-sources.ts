@@ -72,7 +72,8 @@ export function startStreamMapping(opts: {
   log?: (line: string) => void;
 }): RunningSource {
   const { mapping } = opts;
-  const pollMs = opts.pollMs ?? 50;
+  // Lambda polls a stream shard four times a second; so does this.
+  const pollMs = opts.pollMs ?? 250;
   let stopped = false;
   let busy = false;
   const checkpoints: Checkpoints = existsSync(opts.checkpointFile)
@@ -150,15 +151,31 @@ export function startStreamMapping(opts: {
       checkpoints.streamArn = Table.LatestStreamArn;
       save();
     }
-    const shards: Shard[] = [];
+    // The shard list changes rarely (DynamoDB Local rolls shards over every few hours): read it
+    // every few seconds, not on every poll.
+    if (Date.now() - describedAt > 5000 || shards.length === 0) {
+      shards = await describeShards();
+      describedAt = Date.now();
+    }
+    await readShards(shards);
+  }
+
+  let shards: Shard[] = [];
+  let describedAt = 0;
+  async function describeShards(): Promise<Shard[]> {
+    const found: Shard[] = [];
     let start: string | undefined;
     do {
       const res = await opts.streamsClient.send(
         new DescribeStreamCommand({ StreamArn: checkpoints.streamArn, ExclusiveStartShardId: start }),
       );
-      shards.push(...(res.StreamDescription?.Shards ?? []));
+      found.push(...(res.StreamDescription?.Shards ?? []));
       start = res.StreamDescription?.LastEvaluatedShardId;
     } while (start);
+    return found;
+  }
+
+  async function readShards(shards: Shard[]): Promise<void> {
     const present = new Set(shards.map((s) => s.ShardId));
     for (const shard of shards) {
       const id = shard.ShardId as string;
@@ -220,6 +237,7 @@ export function startStreamMapping(opts: {
         await pollOnce();
       } catch (err) {
         iterators.clear();
+        describedAt = 0;
         if (!stopped) opts.log?.(`stream mapping ${mapping.functionLogicalId}: ${(err as Error).message}`);
       }
       busy = false;
