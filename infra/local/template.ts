@@ -305,7 +305,8 @@ export class TemplateResolver {
     const byType: Record<string, Record<string, string>> = {
       'AWS::Lambda::Function': { Arn: lambdaArn(name) },
       'AWS::StepFunctions::StateMachine': { Arn: stateMachineArn(name), Name: name },
-      'AWS::DynamoDB::Table': { Arn: tableArn(name) },
+      // The stream's ARN names the table; the mapping finds the real (DynamoDB Local) stream by it.
+      'AWS::DynamoDB::Table': { Arn: tableArn(name), StreamArn: `${tableArn(name)}/stream/local` },
       'AWS::Events::EventBus': { Arn: eventBusArn(name), Name: name },
       'AWS::Events::Rule': { Arn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:rule/${name}` },
       'AWS::SQS::Queue': { Arn: queueArn(name), QueueName: name, QueueUrl: queueUrl(name) },
