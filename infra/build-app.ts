@@ -58,6 +58,7 @@ export function buildApp(opts: BuildAppOptions = {}): BuiltApp {
     eventBus: data.eventBus,
     visitEventsDeadLetterQueue: data.visitEventsDeadLetterQueue,
     userPool: data.users.userPool,
+    tableStreamArn: data.table.tableStreamArn as string,
   });
 
   if (opts.nag !== false) {

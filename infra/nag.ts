@@ -75,9 +75,13 @@ function acknowledgeServiceStack(service: ServiceStack): void {
     acknowledge(
       handler.function,
       'HIPAA.Security-LambdaDLQ',
-      'Invoked synchronously (API Gateway, Step Functions with retries and Catch), or, for reconcile, ' +
-        'by a 5-minute schedule whose next run redoes a failed one; a function DLQ would never hold ' +
-        'anything that is not already retried or recorded.',
+      name.startsWith('notify-')
+        ? 'Invoked by an event source mapping, never asynchronously: a function DLQ would never receive ' +
+            'anything. Failures go to the notification dead-letter queue through the mapping (stream ' +
+            'onFailure) or the queue redrive policy instead.'
+        : 'Invoked synchronously (API Gateway, Step Functions with retries and Catch), or, for reconcile, ' +
+            'by a 5-minute schedule whose next run redoes a failed one; a function DLQ would never hold ' +
+            'anything that is not already retried or recorded.',
     );
     acknowledge(
       handler.function,
@@ -89,7 +93,11 @@ function acknowledgeServiceStack(service: ServiceStack): void {
       handler.role,
       'AwsSolutions-IAM5[Resource::*]',
       'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support ' +
-        'resource-level permissions.',
+        'resource-level permissions' +
+        (name === 'notify-publish'
+          ? '; nor does dynamodb:ListStreams, which the stream event source mapping needs (the stream ' +
+            'itself is granted by its ARN).'
+          : '.'),
     );
     if (TABLE_ACCESS[name] !== 'none') {
       acknowledge(
@@ -108,6 +116,15 @@ function acknowledgeServiceStack(service: ServiceStack): void {
         );
       }
     }
+  }
+
+  for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+    acknowledge(
+      service.functions['notify-publish'].role,
+      `AwsSolutions-IAM5[Action::${action}]`,
+      'The stream mapping records batches it cannot publish on the KMS-encrypted notification dead-letter ' +
+        'queue, which needs these KMS actions on the data key only (the grant CDK generates for SendMessage).',
+    );
   }
 
   const reviews = service.functions['api-reviews'];

@@ -35,6 +35,11 @@ import {
   ReviewDecisionSchema,
   VisitSchema,
 } from './schemas.js';
+import {
+  DeliveriesResponseSchema,
+  WebhookRequestSchema,
+  WebhookResponseSchema,
+} from './usecases/notifications.js';
 
 /** The document itself, as far as a client relies on it. */
 const OpenApiDocumentSchema = z.looseObject({
@@ -52,6 +57,7 @@ const SCHEMAS = {
   VisitInput: { schema: VisitSchema, io: 'input' },
   ReviewDecisionInput: { schema: ReviewDecisionSchema, io: 'input' },
   CdsHookRequest: { schema: CdsHookRequestSchema, io: 'input' },
+  WebhookInput: { schema: WebhookRequestSchema, io: 'input' },
   // answers
   Error: { schema: ErrorResponseSchema, io: 'output' },
   Health: { schema: HealthResponseSchema, io: 'output' },
@@ -69,6 +75,8 @@ const SCHEMAS = {
   DecisionAnswer: { schema: DecisionAnswerSchema, io: 'output' },
   CdsDiscovery: { schema: CdsDiscoverySchema, io: 'output' },
   CdsHookResponse: { schema: CdsHookResponseSchema, io: 'output' },
+  WebhookRegistered: { schema: WebhookResponseSchema, io: 'output' },
+  Deliveries: { schema: DeliveriesResponseSchema, io: 'output' },
 } as const satisfies Record<string, { schema: z.ZodType; io: 'input' | 'output' }>;
 export type SchemaName = keyof typeof SCHEMAS;
 
@@ -79,6 +87,7 @@ const TAGS = {
   Visits: 'Recording completed visits; billing units and re-review (SPEC 4.3, 6).',
   Reviews: 'The clinical reviewers\u2019 queue and decisions (SPEC 7).',
   'Coverage discovery': 'Da Vinci CRD over CDS Hooks 2.0 for EHRs (SPEC 13).',
+  Notifications: 'Signed webhooks telling a portal what changed (SPEC 9).',
   Console: 'The reviewer console web page.',
 } as const;
 type Tag = keyof typeof TAGS;
@@ -100,6 +109,7 @@ const PATH_PARAMETERS: Record<string, { description: string; schema: Record<stri
   },
   id: { description: 'The referral id returned by POST /referrals', schema: { type: 'string' } },
   reviewId: { description: 'The review id from GET /reviews', schema: { type: 'string' } },
+  portalId: { description: 'The portal id of the caller (custom:portalId)', schema: { type: 'string' } },
 };
 
 interface Parameter {
@@ -274,6 +284,30 @@ export const OPERATIONS: Record<string, Operation> = {
     request: 'VisitInput',
     success: { status: 202, description: 'Recorded; billing units computed', schema: 'VisitAnswer' },
     errors: [400, 401, 403, 404, 409, 413, 422],
+  },
+  'PUT /portals/{portalId}/webhook': {
+    operationId: 'registerWebhook',
+    tag: 'Notifications',
+    summary: 'Register or replace the portal webhook',
+    description:
+      'SPEC 9: {url, events?}; the answer holds the signing secret, shown once. Deliveries carry X-Signature: t=<unix>,v1=<hex>, HMAC-SHA256 of `t + "." + body`; check the timestamp within 5 minutes.',
+    roles: ['portal'],
+    request: 'WebhookInput',
+    success: {
+      status: 200,
+      description: 'Registered; the secret is shown once',
+      schema: 'WebhookRegistered',
+    },
+    errors: [400, 401, 403, 413, 422],
+  },
+  'GET /portals/{portalId}/deliveries': {
+    operationId: 'listDeliveries',
+    tag: 'Notifications',
+    summary: "The portal's recent deliveries",
+    description: 'SPEC 9: attempts, statuses and next retry of each notification, newest first.',
+    roles: ['portal'],
+    success: { status: 200, description: 'Deliveries, newest first', schema: 'Deliveries' },
+    errors: [401, 403],
   },
   'GET /reviews': {
     operationId: 'listReviews',

@@ -9,7 +9,7 @@ import type { FunctionName } from './handler-function.js';
 export type ApiHandlerName = Extract<FunctionName, `api-${string}`>;
 
 export interface ApiRoute {
-  readonly method: 'GET' | 'POST' | 'PUT';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly path: string;
   readonly handler: ApiHandlerName;
   /** No authorizer: the route serves nothing that needs a caller. */
@@ -46,6 +46,12 @@ export const API_ROUTES: readonly ApiRoute[] = [
   // SPEC 13, CDS Hooks: discovery lists the service and holds no data; the service needs a token.
   { method: 'GET', path: '/cds-services', handler: 'api-cds', public: true },
   { method: 'POST', path: '/cds-services/massage-therapy-crd', handler: 'api-cds' },
+  // SPEC 9: notifications.
+  { method: 'PUT', path: '/portals/{portalId}/webhook', handler: 'api-notifications' },
+  { method: 'GET', path: '/portals/{portalId}/deliveries', handler: 'api-notifications' },
+  { method: 'POST', path: '/fhir/Subscription', handler: 'api-notifications' },
+  { method: 'GET', path: '/fhir/Subscription/{id}', handler: 'api-notifications' },
+  { method: 'DELETE', path: '/fhir/Subscription/{id}', handler: 'api-notifications' },
 ];
 
 /** SPEC 4's error shape, for the 4xx/5xx answers API Gateway gives without calling a handler. */
@@ -144,7 +150,7 @@ export class PriorAuthApi extends Construct {
         integrations.set(fn, integration);
       }
       // FHIR bodies (application/fhir+json) are checked by the handler, which answers an OperationOutcome.
-      const hasBody = route.method !== 'GET' && !route.path.startsWith('/fhir/');
+      const hasBody = (route.method === 'POST' || route.method === 'PUT') && !route.path.startsWith('/fhir/');
       const method = this.restApi.root.resourceForPath(route.path).addMethod(route.method, integration, {
         ...(route.public
           ? { authorizationType: apigw.AuthorizationType.NONE }

@@ -30,6 +30,7 @@ export const FUNCTION_NAMES = [
   'api-reviews',
   'api-fhir',
   'api-cds',
+  'api-notifications',
   'wf-evaluate',
   'wf-open-review',
   'wf-escalate-review',
@@ -38,6 +39,8 @@ export const FUNCTION_NAMES = [
   'wf-record-continuation',
   'wf-record-failure',
   'reconcile',
+  'notify-publish',
+  'notify-deliver',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 

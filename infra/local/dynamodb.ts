@@ -300,11 +300,25 @@ export async function ensureTables(
       if (!(err instanceof ResourceInUseException)) throw err;
       result.existing.push(table.tableName);
       await addMissingIndexes(client, table);
+      await enableStreamIfMissing(client, table);
     }
     await waitUntilActive(client, table.tableName);
     if (table.ttlAttribute) await enableTtl(client, table.tableName, table.ttlAttribute);
   }
   return result;
+}
+
+/** A data directory from before the template had a stream gets one (UpdateTable, as CloudFormation would). */
+async function enableStreamIfMissing(
+  client: DynamoDBClient,
+  table: Pick<LocalTable, 'tableName' | 'definition'>,
+): Promise<void> {
+  const wanted = table.definition.StreamSpecification;
+  if (!wanted?.StreamEnabled) return;
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: table.tableName }));
+  if (Table?.StreamSpecification?.StreamEnabled) return;
+  await waitUntilActive(client, table.tableName);
+  await client.send(new UpdateTableCommand({ TableName: table.tableName, StreamSpecification: wanted }));
 }
 
 async function addMissingIndexes(

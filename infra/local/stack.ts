@@ -8,8 +8,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MalformedRequestError, toErrorResponse } from '../../shared/errors.js';
 import { logger } from '../../shared/observability.js';
 import { buildApp } from '../build-app.js';
+import { ALLOW_LOOPBACK_CONTEXT } from '../constructs/notifications.js';
 import { DEMO_REVIEWERS } from './demo-data.js';
 import { type DynamoDbLocal, ensureTables, localDynamoDbConfig, startDynamoDbLocal } from './dynamodb.js';
+import {
+  type RunningSource,
+  startSqsMapping,
+  startStreamMapping,
+  streamsClientFor,
+} from './event-sources.js';
 import {
   createEventsProtocolHandler,
   createLocalEventBridge,
@@ -17,11 +24,13 @@ import {
   type PutEventsEntryInput,
 } from './eventbridge.js';
 import { createGateway, createLambdaContext, sendJson } from './http-gateway.js';
+import { createKmsProtocolHandler, loadOrCreateKmsKey } from './kms.js';
 import { recoverInFlightWork } from './recovery.js';
 import { seedDemoData } from './seed.js';
 import { createSfnProtocolHandler, serveAwsJson } from './sfn-endpoint.js';
+import { createLocalSqs, createSqsProtocolHandler, type LocalSqs } from './sqs.js';
 import { createLocalStepFunctions, type LocalStepFunctions } from './stepfunctions.js';
-import { buildLocalModel, type LocalModel } from './template.js';
+import { buildLocalModel, LOCAL_ACCOUNT_ID, type LocalModel, queueUrl } from './template.js';
 import { createTokenService, loadOrCreateSecret } from './tokens.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -61,12 +70,27 @@ export interface LocalStack {
   model: LocalModel;
   sfn: LocalStepFunctions;
   bus: LocalEventBridge;
+  sqs: LocalSqs;
   dynamo: DynamoDBClient;
   tableName: string;
   stop(): Promise<void>;
 }
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+/**
+ * A queue URL names the SQS endpoint that serves it (the SDK sends to the URL's host): locally that
+ * is this stack's AWS endpoint, which exists only once it listens, after the template was read.
+ */
+function localQueueUrls(env: Record<string, string>, awsEndpoint: string): Record<string, string> {
+  const placeholder = queueUrl('');
+  return Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [
+      k,
+      v.startsWith(placeholder) ? `${awsEndpoint}/${LOCAL_ACCOUNT_ID}/${v.slice(placeholder.length)}` : v,
+    ]),
+  );
+}
 
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((ok, fail) => {
@@ -90,7 +114,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   // 1. The app, synthesized in-process (no bundling: the handlers run from source here).
   // The assembly goes in the data directory, so repeated starts (and tests) leave nothing in /tmp.
-  const { app } = buildApp({ bundling: false, nag: false, outdir: resolve(dataDir, 'cdk.out') });
+  // The one setting that differs from AWS: webhooks and subscriptions may point at loopback
+  // receivers on this machine (by context, as any stack could be configured).
+  const { app } = buildApp({
+    bundling: false,
+    nag: false,
+    outdir: resolve(dataDir, 'cdk.out'),
+    context: { [ALLOW_LOOPBACK_CONTEXT]: true },
+  });
   const assembly = app.synth();
   const model = buildLocalModel(
     assembly.stacks.map((s) => ({ stackName: s.stackName, template: s.template })),
@@ -119,7 +150,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     AWS_ENDPOINT_URL_DYNAMODB: dynamoLocal.endpoint,
     AWS_ENDPOINT_URL_SFN: awsEndpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: awsEndpoint,
-    ...Object.assign({}, ...[...model.functions.values()].map((f) => f.environment)),
+    AWS_ENDPOINT_URL_SQS: awsEndpoint,
+    AWS_ENDPOINT_URL_KMS: awsEndpoint,
+    ...localQueueUrls(
+      Object.assign({}, ...[...model.functions.values()].map((f) => f.environment)),
+      awsEndpoint,
+    ),
     // The console's page offers these as demo sign-ins (its token route is local only).
     CONSOLE_DEMO_REVIEWERS: JSON.stringify(DEMO_REVIEWERS),
   });
@@ -175,7 +211,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   for (const sm of model.stateMachines)
     sfn.register({ name: sm.name, arn: sm.arn, definition: sm.definition });
 
-  // 6. EventBridge: the template's rules; state-machine targets start local executions.
+  // 6. SQS: the template's queues with their visibility timeouts and redrive, journaled on disk.
+  const sqs = createLocalSqs({
+    queues: model.queues,
+    journalFile: resolve(dataDir, 'sqs', 'journal.jsonl'),
+    timeScale: options.timeScale ?? 1,
+  });
+
+  // 6b. EventBridge: the template's rules; state-machine targets start local executions.
   bus = createLocalEventBridge({
     rules: model.eventRules.map((r) => ({
       name: r.name,
@@ -203,6 +246,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         await invoke(logicalIdFromArn(target.arn), payload, 'event');
         return;
       }
+      if (target.arn.includes(':sqs:')) {
+        sqs.send(target.arn, JSON.stringify(payload));
+        return;
+      }
       throw new Error(`The local stack cannot deliver to ${target.arn}`);
     },
     dlqFile: resolve(dataDir, 'dead-letters.jsonl'),
@@ -217,9 +264,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
   const sfnProtocol = serveAwsJson(createSfnProtocolHandler(sfn));
   const eventsProtocol = serveAwsJson(createEventsProtocolHandler(bus));
+  const sqsProtocol = serveAwsJson(createSqsProtocolHandler(sqs));
+  const keyIds = [...model.functions.values()]
+    .map((f) => f.environment.SECRET_KEY_ID)
+    .filter((k) => k !== undefined);
+  const kmsProtocol = serveAwsJson(
+    createKmsProtocolHandler(loadOrCreateKmsKey(resolve(dataDir, 'kms-key')), [...new Set(keyIds)]),
+  );
   awsServer.on('request', (req, res) => {
     const target = String(req.headers['x-amz-target'] ?? '');
     if (target.startsWith('AWSEvents.')) void eventsProtocol(req, res);
+    else if (target.startsWith('AmazonSQS.')) void sqsProtocol(req, res);
+    else if (target.startsWith('TrentService.')) void kmsProtocol(req, res);
     else void sfnProtocol(req, res);
   });
 
@@ -263,10 +319,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (options.seed !== false) await seedDemoData(dynamo, tableName, dataDir);
   await recoverInFlightWork({ dynamo, tableName, sfn, model, log });
 
+  // 9. The template's event source mappings: the table's stream and the notification queue.
+  const streams = streamsClientFor(dynamoLocal.endpoint, localDynamoDbConfig(dynamoLocal.endpoint) as never);
+  const sources: RunningSource[] = model.eventSourceMappings.map((mapping) =>
+    mapping.kind === 'dynamodb-stream'
+      ? startStreamMapping({
+          mapping,
+          dynamo,
+          streamsClient: streams,
+          checkpointFile: resolve(dataDir, 'streams', `${mapping.logicalId}.json`),
+          invoke: (id, event) => invoke(id, event, 'event'),
+          sqs,
+          // PutEvents is durable once it answers on AWS; the local bus is once its targets ran.
+          beforeCheckpoint: () => bus!.idle(),
+          log,
+        })
+      : startSqsMapping({ mapping, sqs, invoke: (id, event) => invoke(id, event, 'event'), log }),
+  );
+
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    await Promise.all(sources.map((src) => src.stop()));
+    streams.destroy();
     await sfn.shutdown();
     await new Promise<void>((ok) => server.close(() => ok()));
     server.closeAllConnections?.();
@@ -275,5 +351,5 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dynamo.destroy();
     await dynamoLocal.stop();
   };
-  return { url, port, dataDir, model, sfn, bus, dynamo, tableName, stop };
+  return { url, port, dataDir, model, sfn, bus, sqs, dynamo, tableName, stop };
 }

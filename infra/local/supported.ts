@@ -8,7 +8,10 @@
 export const SUPPORTED = {
   /** Resolved by template.ts. */
   intrinsics: ['Ref', 'Fn::GetAtt', 'Fn::Join', 'Fn::Sub', 'Fn::Select', 'Fn::Split', 'Fn::ImportValue'],
-  /** Emulated: tables, functions, state machines, API methods, the bus and its rules, queues. */
+  /**
+   * Emulated: tables, functions, state machines, API methods, the bus and its rules, queues (visibility
+   * timeout, retention, redrive), and event source mappings (a table's stream, a queue).
+   */
   emulatedResourceTypes: [
     'AWS::DynamoDB::Table',
     'AWS::Lambda::Function',
@@ -18,8 +21,12 @@ export const SUPPORTED = {
     'AWS::Events::EventBus',
     'AWS::Events::Rule',
     'AWS::SQS::Queue',
+    'AWS::Lambda::EventSourceMapping',
   ],
-  /** Present in the template, no local behaviour (permissions, keys, logs, alarms, backups, auth config). */
+  /**
+   * Present in the template, no local behaviour (permissions, keys, logs, alarms, backups, auth config).
+   * The KMS key has none beyond Encrypt/Decrypt under one local key (kms.ts).
+   */
   ignoredResourceTypes: [
     'AWS::KMS::Key',
     'AWS::IAM::Role',
@@ -60,5 +67,23 @@ export const SUPPORTED = {
     'AWSStepFunctions.StartExecution',
     'AWSStepFunctions.SendTaskSuccess',
     'AWSEvents.PutEvents',
+    'AmazonSQS.SendMessage',
+    'AmazonSQS.ChangeMessageVisibility',
+    'TrentService.Encrypt',
+    'TrentService.Decrypt',
+  ],
+  /** Event source mappings event-sources.ts runs, and the mapping settings it honours. */
+  eventSources: ['dynamodb-stream', 'sqs'],
+  eventSourceSettings: [
+    'FunctionName',
+    'EventSourceArn',
+    'StartingPosition',
+    'BatchSize',
+    'MaximumRetryAttempts',
+    'FilterCriteria',
+    'DestinationConfig',
+    'FunctionResponseTypes',
+    'BisectBatchOnFunctionError',
+    'MaximumBatchingWindowInSeconds',
   ],
 } as const;

@@ -117,7 +117,31 @@ export interface LocalQueue {
   name: string;
   url: string;
   arn: string;
+  visibilityTimeoutSeconds: number;
+  retentionSeconds: number;
+  redrive?: { deadLetterTargetArn: string; maxReceiveCount: number };
 }
+/** A Lambda event source mapping: a table's stream, or a queue. */
+export type LocalEventSourceMapping =
+  | {
+      logicalId: string;
+      kind: 'dynamodb-stream';
+      functionLogicalId: string;
+      tableName: string;
+      startingPosition: 'LATEST' | 'TRIM_HORIZON';
+      batchSize: number;
+      maximumRetryAttempts: number;
+      filters: unknown[];
+      onFailureQueueArn?: string;
+    }
+  | {
+      logicalId: string;
+      kind: 'sqs';
+      functionLogicalId: string;
+      queueArn: string;
+      batchSize: number;
+      reportBatchItemFailures: boolean;
+    };
 export interface LocalModel {
   stackNames: string[];
   functions: Map<string, LocalFunction>;
@@ -128,6 +152,7 @@ export interface LocalModel {
   eventRules: LocalEventRule[];
   schedules: LocalSchedule[];
   queues: LocalQueue[];
+  eventSourceMappings: LocalEventSourceMapping[];
   /** Things the local stack will not emulate (e.g. a non-Lambda API integration). */
   warnings: string[];
   resolver: TemplateResolver;
@@ -280,7 +305,8 @@ export class TemplateResolver {
     const byType: Record<string, Record<string, string>> = {
       'AWS::Lambda::Function': { Arn: lambdaArn(name) },
       'AWS::StepFunctions::StateMachine': { Arn: stateMachineArn(name), Name: name },
-      'AWS::DynamoDB::Table': { Arn: tableArn(name) },
+      // The stream's ARN names the table; the mapping finds the real (DynamoDB Local) stream by it.
+      'AWS::DynamoDB::Table': { Arn: tableArn(name), StreamArn: `${tableArn(name)}/stream/local` },
       'AWS::Events::EventBus': { Arn: eventBusArn(name), Name: name },
       'AWS::Events::Rule': { Arn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:rule/${name}` },
       'AWS::SQS::Queue': { Arn: queueArn(name), QueueName: name, QueueUrl: queueUrl(name) },
@@ -383,6 +409,7 @@ export function buildLocalModel(input: StackInput | readonly StackInput[]): Loca
     eventRules: [],
     schedules: [],
     queues: [],
+    eventSourceMappings: [],
     warnings: [],
     resolver,
   };
@@ -476,7 +503,34 @@ export function buildLocalModel(input: StackInput | readonly StackInput[]): Loca
       case 'AWS::SQS::Queue': {
         claim(logicalId, stackName);
         const name = resolver.physicalName(logicalId, resource, stack);
-        model.queues.push({ logicalId, name, url: queueUrl(name), arn: queueArn(name) });
+        const redrive = resolve(props.RedrivePolicy) as
+          | { deadLetterTargetArn?: string; maxReceiveCount?: number }
+          | undefined;
+        model.queues.push({
+          logicalId,
+          name,
+          url: queueUrl(name),
+          arn: queueArn(name),
+          visibilityTimeoutSeconds:
+            typeof props.VisibilityTimeout === 'number' ? props.VisibilityTimeout : 30,
+          retentionSeconds:
+            typeof props.MessageRetentionPeriod === 'number' ? props.MessageRetentionPeriod : 4 * 24 * 3600,
+          ...(redrive?.deadLetterTargetArn && redrive.maxReceiveCount
+            ? {
+                redrive: {
+                  deadLetterTargetArn: redrive.deadLetterTargetArn,
+                  maxReceiveCount: redrive.maxReceiveCount,
+                },
+              }
+            : {}),
+        });
+        break;
+      }
+      case 'AWS::Lambda::EventSourceMapping': {
+        claim(logicalId, stackName);
+        const mapping = toEventSourceMapping(logicalId, resolve(props) as CfnEventSourceMapping, arnIndex);
+        if (typeof mapping === 'string') model.warnings.push(mapping);
+        else model.eventSourceMappings.push(mapping);
         break;
       }
     }
@@ -713,4 +767,63 @@ function toTargets(resolved: unknown, arnIndex: Map<string, string>): RuleTarget
     if (t.RetryPolicy !== undefined) target.retryPolicy = t.RetryPolicy;
     return target;
   });
+}
+
+interface CfnEventSourceMapping {
+  FunctionName: string;
+  EventSourceArn: string;
+  StartingPosition?: string;
+  BatchSize?: number;
+  MaximumRetryAttempts?: number;
+  FilterCriteria?: { Filters?: { Pattern: string }[] };
+  DestinationConfig?: { OnFailure?: { Destination?: string } };
+  FunctionResponseTypes?: string[];
+  Enabled?: boolean;
+}
+
+/**
+ * The event source mappings the local stack runs: a DynamoDB table's stream, or an SQS queue.
+ * Anything else (or a setting it does not honour) is refused with a reason, not half-run.
+ */
+function toEventSourceMapping(
+  logicalId: string,
+  p: CfnEventSourceMapping,
+  arnIndex: Map<string, string>,
+): LocalEventSourceMapping | string {
+  const functionLogicalId = arnIndex.get(lambdaArn(p.FunctionName)) ?? p.FunctionName;
+  const source = String(p.EventSourceArn);
+  const filters = (p.FilterCriteria?.Filters ?? []).map((f) => JSON.parse(f.Pattern) as unknown);
+  const stream = /^arn:aws:dynamodb:[^:]*:[^:]*:table\/([^/]+)\/stream\//.exec(source);
+  if (stream) {
+    const position = p.StartingPosition ?? 'LATEST';
+    if (position !== 'LATEST' && position !== 'TRIM_HORIZON') {
+      return `${logicalId}: StartingPosition ${position} is not run locally; mapping skipped.`;
+    }
+    const onFailure = p.DestinationConfig?.OnFailure?.Destination;
+    return {
+      logicalId,
+      kind: 'dynamodb-stream',
+      functionLogicalId,
+      tableName: stream[1] as string,
+      startingPosition: position,
+      batchSize: p.BatchSize ?? 100,
+      // -1 is "until the record expires"; locally that is "a great many".
+      maximumRetryAttempts:
+        p.MaximumRetryAttempts === undefined || p.MaximumRetryAttempts < 0 ? 10_000 : p.MaximumRetryAttempts,
+      filters,
+      ...(onFailure ? { onFailureQueueArn: onFailure } : {}),
+    };
+  }
+  if (source.startsWith('arn:aws:sqs:')) {
+    if (filters.length) return `${logicalId}: SQS filter criteria are not run locally; mapping skipped.`;
+    return {
+      logicalId,
+      kind: 'sqs',
+      functionLogicalId,
+      queueArn: source,
+      batchSize: p.BatchSize ?? 10,
+      reportBatchItemFailures: (p.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+    };
+  }
+  return `${logicalId}: event source ${source} is not run locally; mapping skipped.`;
 }

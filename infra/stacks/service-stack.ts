@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -17,6 +18,7 @@ import {
   HandlerFunction,
   WORKFLOW_TASK_TIMEOUT,
 } from '../constructs/handler-function.js';
+import { ALLOW_LOOPBACK_CONTEXT, Notifications } from '../constructs/notifications.js';
 import { GLOBAL_INDEXES, TABLE_NAME } from './data-stack.js';
 
 /** What the service stack uses from the data stack. */
@@ -25,6 +27,8 @@ export interface ServiceStackProps extends StackProps {
   readonly eventBus: events.IEventBus;
   readonly visitEventsDeadLetterQueue: sqs.IQueue;
   readonly userPool: cognito.IUserPool;
+  /** The table's stream (the notification outbox). */
+  readonly tableStreamArn: string;
 }
 
 /** `VisitCompleted` events: put by api-visits or straight onto the bus by a clinic's system. */
@@ -43,6 +47,7 @@ export const TABLE_ACCESS: Record<FunctionName, 'none' | 'read' | 'readWrite'> =
   'api-fhir': 'readWrite',
   // The CRD service reads a member's coverage (the eligibility inquiry) and writes nothing.
   'api-cds': 'read',
+  'api-notifications': 'readWrite',
   'wf-evaluate': 'readWrite',
   'wf-open-review': 'readWrite',
   'wf-escalate-review': 'readWrite',
@@ -51,6 +56,9 @@ export const TABLE_ACCESS: Record<FunctionName, 'none' | 'read' | 'readWrite'> =
   'wf-record-continuation': 'readWrite',
   'wf-record-failure': 'readWrite',
   reconcile: 'readWrite',
+  // Reads the stream only (granted by its event source mapping), never the table.
+  'notify-publish': 'none',
+  'notify-deliver': 'readWrite',
 };
 
 /**
@@ -84,6 +92,7 @@ export class ServiceStack extends Stack {
   public readonly visitCompletedRule: events.Rule;
   public readonly reconcileSchedule: events.Rule;
   public readonly alarms: PriorAuthAlarms;
+  public readonly notifications: Notifications;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, {
@@ -97,6 +106,7 @@ export class ServiceStack extends Stack {
       tableName: TABLE_NAME,
       encryptionKey: key,
       globalIndexes: [...GLOBAL_INDEXES],
+      tableStreamArn: props.tableStreamArn,
     });
 
     // Imported rather than referenced, so that the rule's target does not write a statement into
@@ -114,11 +124,12 @@ export class ServiceStack extends Stack {
           name,
           table,
           logKey: key,
-          timeout: name.startsWith('wf-')
-            ? WORKFLOW_TASK_TIMEOUT
-            : name === 'api-fhir'
-              ? PAS_SUBMIT_TIMEOUT
-              : undefined,
+          timeout:
+            name.startsWith('wf-') || name.startsWith('notify-')
+              ? WORKFLOW_TASK_TIMEOUT
+              : name === 'api-fhir'
+                ? PAS_SUBMIT_TIMEOUT
+                : undefined,
           servesConsole: name === 'api-console',
         }),
       ]),
@@ -196,6 +207,16 @@ export class ServiceStack extends Stack {
       targets: [new targets.LambdaFunction(fn.reconcile.function, { retryAttempts: 2 })],
     });
 
+    this.notifications = new Notifications(this, 'Notifications', {
+      table,
+      eventBus,
+      key,
+      publisher: fn['notify-publish'],
+      deliverer: fn['notify-deliver'],
+      api: fn['api-notifications'],
+      allowLoopback: this.node.tryGetContext(ALLOW_LOOPBACK_CONTEXT) === true,
+    });
+
     const apiHandlers = Object.fromEntries(
       FUNCTION_NAMES.filter((name): name is ApiHandlerName => name.startsWith('api-')).map((name) => [
         name,
@@ -217,6 +238,7 @@ export class ServiceStack extends Stack {
       api: this.api.restApi,
       topicKey: key,
     });
+    this.notifications.deadLetterAlarm.addAlarmAction(new actions.SnsAction(this.alarms.topic));
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url });
     new CfnOutput(this, 'AuthorizationWorkflowArn', {

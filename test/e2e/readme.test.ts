@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, inDays, startApi } from './helpers.js';
@@ -64,4 +65,41 @@ describe('README', () => {
       'warning: Prior authorization required for 97124; complete the massage-therapy questionnaire',
     ]);
   });
+});
+
+/** The README's webhook section, exactly as written between its markers. */
+function webhookSection(): string {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.split('<!-- webhook:start -->')[1]?.split('<!-- webhook:end -->')[0] ?? '';
+  const code = section.match(/```sh\n([\s\S]*?)```/)?.[1];
+  if (!code) throw new Error('README has no webhook block');
+  return code;
+}
+
+describe('README webhook section', () => {
+  it(
+    'registers a webhook, and the listener it starts receives and verifies the signed decision',
+    { timeout: 60_000 },
+    async () => {
+      const hookPort = await new Promise<number>((ok) => {
+        const s = createServer().listen(0, '127.0.0.1', () => {
+          const { port } = s.address() as { port: number };
+          s.close(() => ok(port));
+        });
+      });
+      const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', webhookSection()], {
+        env: { ...process.env, BASE: api.url, HOOK_PORT: String(hookPort) },
+      });
+      const referralId = JSON.parse(stdout.split('\n')[0] ?? '{}').referralId as string;
+      expect(referralId).toMatch(/^ref-/);
+      const decided = stdout.split('\n').find((l) => l.includes('"referral.decided"'));
+      expect(decided).toMatch(/^verified \{/);
+      expect(JSON.parse(decided?.slice('verified '.length) ?? '{}')).toMatchObject({
+        referralId,
+        status: 'APPROVED',
+      });
+      expect(stdout).not.toContain('REJECTED');
+      expect(stdout).toMatch(/^referral\.decided DELIVERED after 1 attempt\(s\)$/m);
+    },
+  );
 });

@@ -69,11 +69,16 @@ describe('alarms', () => {
     }
   });
 
-  it('fire when an event waits on the dead-letter queue', () => {
-    const [alarm, ...rest] = find('AWS/SQS', 'ApproximateNumberOfMessagesVisible');
-    expect(rest).toEqual([]);
-    expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(JSON.stringify(alarm?.Dimensions)).toMatch(/VisitEventsDeadLetterQueue/);
+  it('fire when an event waits on a dead-letter queue (visit events, notifications)', () => {
+    const alarms = find('AWS/SQS', 'ApproximateNumberOfMessagesVisible');
+    expect(alarms).toHaveLength(2);
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      expect(refId(alarm?.AlarmActions[0])).toBeDefined();
+    }
+    const dimensions = alarms.map((a) => JSON.stringify(a?.Dimensions)).sort();
+    expect(dimensions[0]).toMatch(/NotificationsDeadLetterQueue/);
+    expect(dimensions[1]).toMatch(/VisitEventsDeadLetterQueue/);
   });
 
   it('fire on an API 5xx', () => {

@@ -45,14 +45,11 @@ describe('Lambda functions', () => {
     }
   });
 
-  it('time out after 10 s (API) or 30 s (workflow tasks)', () => {
+  it('time out after 10 s (API) or 30 s (workflow tasks and notification consumers)', () => {
     for (const [entry, { resource }] of functions) {
       // api-fhir's $submit waits up to 10 s for the determination (SPEC 8), so it gets 15.
-      const timeout = entry.startsWith('functions/wf-')
-        ? 30
-        : entry === 'functions/api-fhir/index.ts'
-          ? 15
-          : 10;
+      const background = entry.startsWith('functions/wf-') || entry.startsWith('functions/notify-');
+      const timeout = background ? 30 : entry === 'functions/api-fhir/index.ts' ? 15 : 10;
       expect(resource.Properties?.Timeout, entry).toBe(timeout);
     }
   });
@@ -87,7 +84,12 @@ describe('Lambda functions', () => {
         .sort();
     expect(withVar('AUTH_WORKFLOW_ARN')).toEqual(['api-fhir', 'api-referrals', 'reconcile']);
     expect(withVar('PAS_SUBMIT_WAIT_MS')).toEqual(['api-fhir']);
-    expect(withVar('EVENT_BUS_NAME')).toEqual(['api-visits', 'reconcile', 'wf-escalate-review']);
+    expect(withVar('EVENT_BUS_NAME')).toEqual([
+      'api-visits',
+      'notify-publish',
+      'reconcile',
+      'wf-escalate-review',
+    ]);
     const auth = ofType(s.serviceResources, 'AWS::StepFunctions::StateMachine').find(([id]) =>
       id.startsWith('AuthorizationWorkflow'),
     );

@@ -76,9 +76,14 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets only api-visits, wf-escalate-review and reconcile put events, on the prior-auth bus only', () => {
+  it('lets only api-visits, wf-escalate-review, reconcile and the notification publisher put events, on the prior-auth bus only', () => {
     const holders = holdersOf('events:PutEvents');
-    expect([...holders.keys()].sort()).toEqual(['api-visits', 'reconcile', 'wf-escalate-review']);
+    expect([...holders.keys()].sort()).toEqual([
+      'api-visits',
+      'notify-publish',
+      'reconcile',
+      'wf-escalate-review',
+    ]);
     for (const [name, resources] of holders) {
       expect(resources, name).toHaveLength(1);
       expect(resources[0], name).toMatch(/ImportValue.*EventBus.*Arn/);
@@ -112,6 +117,8 @@ describe('least privilege', () => {
         'wf-record-continuation',
         'wf-record-failure',
         'reconcile',
+        'api-notifications',
+        'notify-deliver',
       ].sort(),
     );
     for (const [name, resources] of writers) {
@@ -204,6 +211,8 @@ describe('least privilege', () => {
     const allowed = [
       ...functionNames.map((fn) => `${fn}: ${xray}`),
       'api-reviews: states:SendTaskFailure,states:SendTaskHeartbeat,states:SendTaskSuccess',
+      // The stream mapping's poller lists streams; IAM has no narrower resource for ListStreams.
+      'notify-publish: dynamodb:ListStreams',
       `AuthorizationWorkflow: ${sfnLogDelivery}`,
       `AuthorizationWorkflow: ${sfnXray}`,
       `ContinuationReviewWorkflow: ${sfnLogDelivery}`,

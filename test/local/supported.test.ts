@@ -84,7 +84,22 @@ describe('the local stack supports exactly what the synthesized templates use', 
     expect(outside(operators, SUPPORTED.eventPatternOperators)).toEqual([]);
   });
 
-  it('answers every Step Functions and EventBridge operation the product code calls', () => {
+  it('runs every event source mapping of the templates, with only settings it honours', () => {
+    const mappings = templates.flatMap((st) =>
+      Object.values(
+        (st.template as { Resources: Record<string, { Type: string; Properties?: object }> }).Resources,
+      ).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping'),
+    );
+    expect(mappings.length).toBeGreaterThan(0);
+    expect(model.eventSourceMappings).toHaveLength(mappings.length);
+    expect(outside(new Set(model.eventSourceMappings.map((m) => m.kind)), SUPPORTED.eventSources)).toEqual(
+      [],
+    );
+    const settings = new Set(mappings.flatMap((m) => Object.keys(m.Properties ?? {})));
+    expect(outside(settings, SUPPORTED.eventSourceSettings)).toEqual([]);
+  });
+
+  it('answers every Step Functions, EventBridge, SQS and KMS operation the product code calls', () => {
     const sources = ['shared', 'functions'].flatMap((dir) =>
       (readdirSync(dir, { recursive: true }) as string[])
         .filter((f) => f.endsWith('.ts'))
@@ -92,8 +107,15 @@ describe('the local stack supports exactly what the synthesized templates use', 
     );
     const used = new Set<string>();
     for (const text of sources) {
-      for (const m of text.matchAll(/import \{([^}]*)\} from '@aws-sdk\/client-(sfn|eventbridge)'/g)) {
-        const prefix = m[2] === 'sfn' ? 'AWSStepFunctions' : 'AWSEvents';
+      for (const m of text.matchAll(
+        /import \{([^}]*)\} from '@aws-sdk\/client-(sfn|eventbridge|sqs|kms)'/g,
+      )) {
+        const prefix = {
+          sfn: 'AWSStepFunctions',
+          eventbridge: 'AWSEvents',
+          sqs: 'AmazonSQS',
+          kms: 'TrentService',
+        }[m[2] as 'sfn'];
         for (const name of (m[1] ?? '').split(','))
           if (name.trim().endsWith('Command')) used.add(`${prefix}.${name.trim().replace(/Command$/, '')}`);
       }

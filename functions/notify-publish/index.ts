@@ -1,0 +1,50 @@
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import * as z from 'zod';
+import { readEnv } from '../../shared/env.js';
+import {
+  NOTIFICATION_DETAIL_TYPE,
+  NOTIFICATION_SOURCE,
+  notificationsForChange,
+} from '../../shared/notify/events.js';
+import { logger } from '../../shared/observability.js';
+
+const env = readEnv({ EVENT_BUS_NAME: z.string().min(1) });
+const events = new EventBridgeClient({ maxAttempts: 3 });
+
+type Image = Parameters<typeof notificationsForChange>[0];
+const image = (raw: unknown): Image =>
+  raw === undefined ? undefined : (unmarshall(raw as Parameters<typeof unmarshall>[0]) as Image);
+
+/**
+ * The outbox's publisher: each change to a referral item on the table's stream becomes the
+ * notifications it announces, put on the bus. The images hold PHI; only ids, statuses and codes
+ * leave this function. A failure throws, so Lambda retries the batch (event ids are stable).
+ */
+export const handler = async (event: DynamoDBStreamEvent): Promise<void> => {
+  const entries: PutEventsRequestEntry[] = [];
+  for (const record of event.Records) {
+    const when = record.dynamodb?.ApproximateCreationDateTime;
+    const occurredAt = when ? new Date(when * 1000).toISOString() : new Date().toISOString();
+    for (const detail of notificationsForChange(
+      image(record.dynamodb?.OldImage),
+      image(record.dynamodb?.NewImage),
+      occurredAt,
+    )) {
+      entries.push({
+        EventBusName: env.EVENT_BUS_NAME,
+        Source: NOTIFICATION_SOURCE,
+        DetailType: NOTIFICATION_DETAIL_TYPE,
+        Detail: JSON.stringify(detail),
+        Resources: [],
+      });
+    }
+  }
+  for (let i = 0; i < entries.length; i += 10) {
+    const batch = entries.slice(i, i + 10);
+    const res = await events.send(new PutEventsCommand({ Entries: batch }));
+    if (res.FailedEntryCount) throw new Error(`PutEvents refused ${res.FailedEntryCount} notification(s)`);
+  }
+  if (entries.length) logger.info('notifications published', { count: entries.length });
+};

@@ -1,0 +1,258 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { NotificationEvent, NotificationType } from '../notify/events.js';
+
+/**
+ * A portal's notification endpoints and the delivery ledger, in the system's table under the
+ * portal's partition (docs/table-design.md): `PORTAL#<id>` with `WEBHOOK`, `SUBSCRIPTION#<id>`
+ * and `DELIVERY#<eventId>#<endpointId>` items. Deliveries expire after 30 days (TTL).
+ */
+export const notificationKeys = {
+  partition: (portalId: string) => `PORTAL#${portalId}`,
+  webhook: (portalId: string) => ({ PK: `PORTAL#${portalId}`, SK: 'WEBHOOK' }),
+  subscription: (portalId: string, id: string) => ({ PK: `PORTAL#${portalId}`, SK: `SUBSCRIPTION#${id}` }),
+  delivery: (portalId: string, eventId: string, endpointId: string) => ({
+    PK: `PORTAL#${portalId}`,
+    SK: `DELIVERY#${eventId}#${endpointId}`,
+  }),
+};
+
+const DELIVERY_TTL_SECONDS = 30 * 24 * 3600;
+
+export interface WebhookRecord {
+  portalId: string;
+  url: string;
+  /** Types sent; all when absent. */
+  events?: NotificationType[];
+  /** The secret, encrypted under the data key (KMS ciphertext, base64). Never returned by the API. */
+  secretCiphertext: string;
+  createdAt: string;
+}
+
+export interface SubscriptionRecord {
+  portalId: string;
+  subscriptionId: string;
+  status: 'requested' | 'active' | 'error' | 'off';
+  endpoint: string;
+  /** The FHIR Subscription resource as stored (what GET returns). */
+  resource: Record<string, unknown>;
+  eventsSinceSubscriptionStart: number;
+  createdAt: string;
+}
+
+/** `webhook` or `subscription:<id>`: one endpoint of a portal. */
+export type EndpointId = string;
+
+export type DeliveryStatus = 'QUEUED' | 'RETRYING' | 'DELIVERED' | 'DEAD_LETTERED' | 'CANCELLED';
+
+export interface DeliveryAttempt {
+  at: string;
+  outcome: 'DELIVERED' | 'FAILED';
+  /** HTTP status, or the failure's kind (TIMEOUT, REFUSED, REDIRECT, NETWORK). */
+  result: string;
+  ms: number;
+}
+
+export interface DeliveryRecord {
+  portalId: string;
+  eventId: string;
+  endpointId: EndpointId;
+  type: NotificationType;
+  referralId: string;
+  status: DeliveryStatus;
+  createdAt: string;
+  updatedAt: string;
+  attempts: DeliveryAttempt[];
+  nextRetryAt?: string;
+  event: NotificationEvent;
+}
+
+function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
+  if (!item) return undefined;
+  const { PK: _pk, SK: _sk, expiresAt: _e, ...rest } = item;
+  return rest as T;
+}
+
+export class NotificationStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    readonly table: string,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async putWebhook(record: WebhookRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...notificationKeys.webhook(record.portalId), ...record },
+      }),
+    );
+  }
+
+  async getWebhook(portalId: string): Promise<WebhookRecord | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: notificationKeys.webhook(portalId),
+        ConsistentRead: true,
+      }),
+    );
+    return strip<WebhookRecord>(res.Item);
+  }
+
+  async putSubscription(record: SubscriptionRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...notificationKeys.subscription(record.portalId, record.subscriptionId), ...record },
+      }),
+    );
+  }
+
+  async getSubscription(portalId: string, id: string): Promise<SubscriptionRecord | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: notificationKeys.subscription(portalId, id),
+        ConsistentRead: true,
+      }),
+    );
+    return strip<SubscriptionRecord>(res.Item);
+  }
+
+  async deleteSubscription(portalId: string, id: string): Promise<boolean> {
+    const res = await this.doc.send(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: notificationKeys.subscription(portalId, id),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return res.Attributes !== undefined;
+  }
+
+  async listSubscriptions(portalId: string): Promise<SubscriptionRecord[]> {
+    return (await this.query(portalId, 'SUBSCRIPTION#')) as SubscriptionRecord[];
+  }
+
+  /** Counts one more event on the subscription (the status Parameters' eventsSinceSubscriptionStart). */
+  async countSubscriptionEvent(portalId: string, id: string): Promise<number> {
+    const res = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: notificationKeys.subscription(portalId, id),
+        UpdateExpression: 'ADD eventsSinceSubscriptionStart :one',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(res.Attributes?.eventsSinceSubscriptionStart ?? 1);
+  }
+
+  /**
+   * Opens the ledger entry of one event for one endpoint. False when it is already there and has
+   * been attempted (a duplicate event: the delivery under way owns it).
+   */
+  async openDelivery(record: DeliveryRecord): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...notificationKeys.delivery(record.portalId, record.eventId, record.endpointId),
+            ...record,
+            expiresAt: Math.floor(Date.parse(record.createdAt) / 1000) + DELIVERY_TTL_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(PK) OR size(attempts) = :zero',
+          ExpressionAttributeValues: { ':zero': 0 },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
+  }
+
+  async getDelivery(
+    portalId: string,
+    eventId: string,
+    endpointId: string,
+  ): Promise<DeliveryRecord | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: notificationKeys.delivery(portalId, eventId, endpointId),
+        ConsistentRead: true,
+      }),
+    );
+    return strip<DeliveryRecord>(res.Item);
+  }
+
+  async recordAttempt(
+    key: { portalId: string; eventId: string; endpointId: string },
+    attempt: DeliveryAttempt | undefined,
+    status: DeliveryStatus,
+    nextRetryAt: string | undefined,
+  ): Promise<void> {
+    const sets = ['#status = :status', 'updatedAt = :now'];
+    const values: Record<string, unknown> = {
+      ':status': status,
+      ':now': attempt?.at ?? new Date().toISOString(),
+    };
+    if (attempt) {
+      sets.push('attempts = list_append(if_not_exists(attempts, :empty), :attempt)');
+      values[':attempt'] = [attempt];
+      values[':empty'] = [];
+    }
+    if (nextRetryAt) {
+      sets.push('nextRetryAt = :next');
+      values[':next'] = nextRetryAt;
+    }
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: notificationKeys.delivery(key.portalId, key.eventId, key.endpointId),
+        UpdateExpression: `SET ${sets.join(', ')}${nextRetryAt ? '' : ' REMOVE nextRetryAt'}`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /** The portal's recent deliveries, newest first. */
+  async listDeliveries(portalId: string, limit = 100): Promise<DeliveryRecord[]> {
+    const items = (await this.query(portalId, 'DELIVERY#')) as DeliveryRecord[];
+    return items.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit);
+  }
+
+  private async query(portalId: string, prefix: string): Promise<unknown[]> {
+    const out: unknown[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': notificationKeys.partition(portalId), ':prefix': prefix },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of res.Items ?? []) out.push(strip(item));
+      start = res.LastEvaluatedKey;
+    } while (start && out.length < 1000);
+    return out;
+  }
+}
