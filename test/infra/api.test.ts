@@ -115,8 +115,12 @@ describe('API routes (SPEC 4)', () => {
     expect(handlerOf(all.get('POST /referrals/{id}/visits')!)).toBe('functions/api-visits/index.ts');
     expect(handlerOf(all.get('POST /reviews/{reviewId}/decision')!)).toBe('functions/api-reviews/index.ts');
     expect(handlerOf(all.get('PUT /admin/providers/{npi}')!)).toBe('functions/api-admin/index.ts');
+    // PAS is api-fhir; the R4 Backport Subscriptions (SPEC 9) belong with the other notifications.
     for (const route of [...all.keys()].filter((r) => r.includes(' /fhir/'))) {
-      expect(handlerOf(all.get(route)!), route).toBe('functions/api-fhir/index.ts');
+      const expected = route.includes('/fhir/Subscription')
+        ? 'functions/api-notifications/index.ts'
+        : 'functions/api-fhir/index.ts';
+      expect(handlerOf(all.get(route)!), route).toBe(expected);
     }
     expect(handlerOf(all.get('GET /cds-services')!)).toBe('functions/api-cds/index.ts');
     expect(handlerOf(all.get('POST /cds-services/massage-therapy-crd')!)).toBe('functions/api-cds/index.ts');
