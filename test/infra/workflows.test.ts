@@ -121,7 +121,6 @@ describe('AuthorizationWorkflow definition', () => {
         'EscalateReview',
         'AwaitEscalatedReview',
         'RecordDetermination',
-        'Done',
         'RecordFailure',
         'Failed',
       ].sort(),
@@ -178,13 +177,15 @@ describe('AuthorizationWorkflow definition', () => {
     });
   });
 
-  it('records the determination, or the failure and fails', () => {
+  it('records the determination, which ends the execution, or the failure and fails', () => {
     expect(states.RecordDetermination).toMatchObject({
       Resource: fnArn('wf-record-determination'),
       ResultPath: '$.recorded',
-      Next: 'Done',
+      End: true,
     });
-    expect(states.Done?.Type).toBe('Succeed');
+    // No Succeed state after it: that would be one more billed transition per referral.
+    expect(states.RecordDetermination?.Next).toBeUndefined();
+    expect(Object.values(states).filter((s) => s.Type === 'Succeed')).toEqual([]);
     expect(states.RecordFailure).toMatchObject({
       Resource: fnArn('wf-record-failure'),
       ResultPath: null,
