@@ -51,8 +51,12 @@ export const WORKFLOW_TASK_TIMEOUT = Duration.seconds(30);
  * esbuild emits ESM; a few dependencies still call `require` for Node built-ins, which ESM lacks,
  * so the bundle defines it up front.
  */
-const ESM_REQUIRE_BANNER =
+export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/** The SDK's default credential chain, and what the bundles use instead (environment credentials only). */
+export const SDK_CREDENTIALS = '@aws-sdk/credential-provider-node';
+export const LAMBDA_CREDENTIALS_MODULE = 'shared/aws/lambda-credentials.ts';
 
 export interface HandlerFunctionProps {
   /** The handler's folder under `functions/`. */
@@ -127,6 +131,9 @@ export class HandlerFunction extends Construct implements iam.IGrantable {
         sourceMap: true,
         // Bundle the pinned AWS SDK too, so what the tests ran is what Lambda runs.
         externalModules: [],
+        // Lambda's credentials are in the environment: the SDK's default chain shrinks to that one
+        // source (shared/aws/lambda-credentials.ts). Relative to the project root, where esbuild runs.
+        esbuildArgs: { '--alias': `${SDK_CREDENTIALS}=./${LAMBDA_CREDENTIALS_MODULE}` },
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
