@@ -38,7 +38,13 @@ import {
   scaleUsage,
   type Usage,
 } from './system/prices.js';
-import { type Profiler, startProfiler, summariseProfile, writeProfile } from './system/profile.js';
+import {
+  type Profiler,
+  profileByKind,
+  startProfiler,
+  summariseProfile,
+  writeProfile,
+} from './system/profile.js';
 import { kb, ms, num, type Percentiles, percentiles, round, table, usd } from './system/stats.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -343,7 +349,7 @@ async function main() {
         if (name === 'after' && profiler.current) {
           const profile = await profiler.current.stop();
           writeProfile(options.profile!, profile);
-          profileRows = summariseProfile(profile);
+          profileRows = [...profileByKind(profile), ['', '', ''], ...summariseProfile(profile)];
         }
         // Sampled last on the way in, so the profiler's start and stop stay outside the measured window.
         marks[name] = { at: performance.now(), cpu: cpuSample(), driverCpu };
