@@ -474,14 +474,15 @@ function driveLoad(
         });
       } else if (m.t === 'result') {
         result = m;
+        resolve(m);
       } else if (m.t === 'error') {
         reject(new Error(`load generator failed: ${m.message}`));
       }
     });
     child.on('error', reject);
-    child.on('exit', (code) => {
-      if (result) resolve(result);
-      else reject(new Error(`load generator exited (${code}) without a result`));
+    // 'close' comes after the channel's last message; a driver that ends without its result failed.
+    child.on('close', (code) => {
+      if (!result) reject(new Error(`load generator exited (${code}) without a result`));
     });
     tell(start);
   });

@@ -53,6 +53,12 @@ export type FromDriver =
   | { t: 'error'; message: string };
 
 const send = (m: FromDriver) => process.send?.(m);
+/** Sends and resolves once the message is handed to the channel (so disconnecting after it loses nothing). */
+const sendFlushed = (m: FromDriver) =>
+  new Promise<void>((resolve, reject) => {
+    if (!process.send) return resolve();
+    process.send(m, undefined, {}, (err) => (err ? reject(err) : resolve()));
+  });
 const ownCpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -106,7 +112,7 @@ async function run(start: DriverStart) {
     );
     const visits = await runVisits(client, t, approved, start.visits, start.concurrency, completion);
     await phase('after');
-    send({
+    await sendFlushed({
       t: 'result',
       referrals,
       visits,
@@ -123,10 +129,8 @@ process.on('message', (m: ToDriver) => {
   if (m.t === 'start') {
     run(m).then(
       () => process.disconnect?.(),
-      (err: Error) => {
-        send({ t: 'error', message: err.stack ?? err.message });
-        process.disconnect?.();
-      },
+      (err: Error) =>
+        sendFlushed({ t: 'error', message: err.stack ?? err.message }).finally(() => process.disconnect?.()),
     );
   } else if (m.t === 'phase-ok') {
     phaseOk?.();
