@@ -973,6 +973,25 @@ function print(
       '',
     );
   }
+  if (bundles?.composition) {
+    const c = bundles.composition;
+    const shown = c.parts.slice(0, 12);
+    const rest = c.parts.slice(12).reduce((sum, p) => sum + p.bytes, 0);
+    out.push(
+      table(
+        [
+          ['package', 'minified', 'share'],
+          ...[...shown, { name: `${c.parts.length - shown.length} more`, bytes: rest }].map((p) => [
+            p.name,
+            kb(p.bytes),
+            `${((p.bytes / Math.max(1, c.bytes)) * 100).toFixed(1)}%`,
+          ]),
+        ],
+        `What the largest bundle (${c.fn}, ${kb(c.bytes)} re-bundled with the same options) is made of (esbuild metafile):`,
+      ),
+      '',
+    );
+  }
   const maxBundle = bundles ? Math.max(...bundles.functions.map((b) => b.bytes)) / 1024 : Number.NaN;
   const maxInit = bundles ? Math.max(...bundles.functions.map((b) => b.initMs)) : Number.NaN;
   const targets = [
@@ -1184,6 +1203,7 @@ function print(
         coldImportMs: round(b.initMs),
         handler: s.perFunction.find((f) => f.fn === b.fn) ?? null,
       })) ?? s.perFunction,
+    largestBundleComposition: bundles?.composition ?? null,
     prices: {
       region: PRICES.region,
       asOf: PRICES.asOf,

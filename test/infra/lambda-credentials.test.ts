@@ -10,12 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ESM_REQUIRE_BANNER,
-  LAMBDA_CREDENTIALS_MODULE,
-  REPO_ROOT,
-  SDK_CREDENTIALS,
-} from '../../infra/constructs/handler-function.js';
+import { LAMBDA_BUNDLING, REPO_ROOT } from '../../infra/constructs/handler-function.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../infra/local/dynamodb.js';
 
 const ENTRY = `
@@ -34,18 +29,20 @@ beforeAll(async () => {
   db = await startDynamoDbLocal({ dataDir: join(dir, 'db') });
   bundle = join(dir, 'index.mjs');
   // The options HandlerFunction gives NodejsFunction, alias included.
+  const [from, to] = LAMBDA_BUNDLING.esbuildArgs['--alias'].split('=', 2) as [string, string];
   await build({
     stdin: { contents: ENTRY, resolveDir: REPO_ROOT, loader: 'ts', sourcefile: 'entry.ts' },
     absWorkingDir: REPO_ROOT,
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node22',
-    mainFields: ['module', 'main'],
-    banner: { js: ESM_REQUIRE_BANNER },
-    minify: true,
-    keepNames: true,
-    alias: { [SDK_CREDENTIALS]: `./${LAMBDA_CREDENTIALS_MODULE}` },
+    target: LAMBDA_BUNDLING.target,
+    mainFields: LAMBDA_BUNDLING.mainFields,
+    banner: { js: LAMBDA_BUNDLING.banner },
+    minify: LAMBDA_BUNDLING.minify,
+    keepNames: LAMBDA_BUNDLING.keepNames,
+    external: LAMBDA_BUNDLING.externalModules,
+    alias: { [from]: to },
     outfile: bundle,
     logLevel: 'silent',
   });
