@@ -223,16 +223,30 @@ export type VisitInput = z.input<typeof VisitSchema>;
 // ---------- SPEC 7 review decisions ----------
 export const REVIEW_OUTCOMES = { INITIAL: ['APPROVE', 'DENY'], CONTINUATION: ['CONTINUE', 'STOP'] } as const;
 export type ReviewKind = keyof typeof REVIEW_OUTCOMES;
+/** The limits of a decision, also served to the console so its form refuses what the API would. */
+export const DECISION_RULES = {
+  /** These outcomes need a note and at least one reason code. */
+  justifiedOutcomes: ['DENY', 'STOP'],
+  maxReasonCodes: 10,
+  noteMaxLength: 4000,
+  approvedVisits: { min: 1, max: 52 },
+} as const;
+const JUSTIFIED: readonly string[] = DECISION_RULES.justifiedOutcomes;
 export const ReviewDecisionSchema = z
   .object({
     outcome: z.enum(['APPROVE', 'DENY', 'CONTINUE', 'STOP']),
-    reasonCodes: z.array(z.enum(REASON_CODES)).max(10).optional(),
-    note: z.string().trim().max(4000).optional(),
-    approvedVisits: z.number().int().min(1).max(52).optional(),
+    reasonCodes: z.array(z.enum(REASON_CODES)).max(DECISION_RULES.maxReasonCodes).optional(),
+    note: z.string().trim().max(DECISION_RULES.noteMaxLength).optional(),
+    approvedVisits: z
+      .number()
+      .int()
+      .min(DECISION_RULES.approvedVisits.min)
+      .max(DECISION_RULES.approvedVisits.max)
+      .optional(),
   })
   .strict()
   .superRefine((d, ctx) => {
-    if (d.outcome === 'DENY' || d.outcome === 'STOP') {
+    if (JUSTIFIED.includes(d.outcome)) {
       if (!d.note) ctx.addIssue({ code: 'custom', path: ['note'], message: `a ${d.outcome} needs a note` });
       if (!d.reasonCodes?.length)
         ctx.addIssue({

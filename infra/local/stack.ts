@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MalformedRequestError, toErrorResponse } from '../../shared/errors.js';
 import { logger } from '../../shared/observability.js';
 import { buildApp } from '../build-app.js';
+import { DEMO_REVIEWERS } from './demo-data.js';
 import { type DynamoDbLocal, ensureTables, localDynamoDbConfig, startDynamoDbLocal } from './dynamodb.js';
 import {
   createEventsProtocolHandler,
@@ -119,6 +120,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     AWS_ENDPOINT_URL_SFN: awsEndpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: awsEndpoint,
     ...Object.assign({}, ...[...model.functions.values()].map((f) => f.environment)),
+    // The console's page offers these as demo sign-ins (its token route is local only).
+    CONSOLE_DEMO_REVIEWERS: JSON.stringify(DEMO_REVIEWERS),
   });
   // The handlers share this process's one logger; keep the console readable unless asked otherwise.
   logger.setLogLevel((process.env.LOCAL_LOG_LEVEL ?? 'WARN') as 'WARN');
@@ -248,6 +251,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ],
   });
   const server = createServer(gateway.handle);
+  // Outlive pooled clients' idle sockets (Node's 5 s default raced them: ECONNRESET on a reused socket).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const wanted = options.port ?? Number(process.env.PORT ?? 3000);
   const port = await listen(server, wanted, host);
   const url = `http://${host}:${port}`;
