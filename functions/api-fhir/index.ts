@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import { sfnWorkflowStarter } from '../../shared/aws/clients.js';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
+import { sfnWorkflowStarter } from '../../shared/aws/sfn.js';
 import { readEnv } from '../../shared/env.js';
 import { capabilityStatement, massageTherapyQuestionnaire } from '../../shared/fhir/conformance.js';
 import { FHIR_JSON } from '../../shared/fhir/constants.js';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { dynamoClient } from '../../shared/aws/clients.js';
+import { dynamoClient } from '../../shared/aws/dynamodb.js';
 import { kmsSecretBox } from '../../shared/aws/notify-clients.js';
 import { NotificationStore } from '../../shared/data/notifications.js';
 import { readEnv, TableEnv } from '../../shared/env.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import { sfnWorkflowStarter } from '../../shared/aws/clients.js';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
+import { sfnWorkflowStarter } from '../../shared/aws/sfn.js';
 import { readEnv } from '../../shared/env.js';
 import { httpHandler, requireRole } from '../../shared/http.js';
 import { answer, NoticeSchema, ReferralAcceptedSchema, ReferralViewSchema } from '../../shared/responses.js';

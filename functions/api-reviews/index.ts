@@ -1,5 +1,5 @@
-import { sfnTaskCallbacks } from '../../shared/aws/clients.js';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
+import { sfnTaskCallbacks } from '../../shared/aws/sfn.js';
 import { httpHandler, requireRole } from '../../shared/http.js';
 import {
   answer,

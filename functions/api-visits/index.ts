@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { eventBridgePublisher } from '../../shared/aws/clients.js';
+import { eventBridgePublisher } from '../../shared/aws/eventbridge.js';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
 import { readEnv } from '../../shared/env.js';
 import { httpHandler, requireRole } from '../../shared/http.js';

@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
-import { dynamoClient } from '../../shared/aws/clients.js';
+import { dynamoClient } from '../../shared/aws/dynamodb.js';
 import { kmsSecretBox, sqsDeliveryQueue } from '../../shared/aws/notify-clients.js';
 import { NotificationStore } from '../../shared/data/notifications.js';
 import { readEnv, TableEnv } from '../../shared/env.js';

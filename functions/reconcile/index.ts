@@ -1,6 +1,7 @@
 import * as z from 'zod';
-import { eventBridgePublisher, sfnWorkflowStarter } from '../../shared/aws/clients.js';
+import { eventBridgePublisher } from '../../shared/aws/eventbridge.js';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
+import { sfnWorkflowStarter } from '../../shared/aws/sfn.js';
 import { readEnv } from '../../shared/env.js';
 import { reconcile } from '../../shared/usecases/reconcile.js';
 

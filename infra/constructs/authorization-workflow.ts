@@ -16,7 +16,7 @@ export interface AuthorizationWorkflowProps {
 /**
  * One execution per referral, started with `{ "referralId": "..." }` (SPEC 2, 5):
  *
- *   Evaluate → NeedsReview? ─no──────────────────────────────→ RecordDetermination → Done
+ *   Evaluate → NeedsReview? ─no──────────────────────────────→ RecordDetermination (end)
  *                           └yes→ OpenReview ──decision──────↗
  *                                     └timeout→ EscalateReview ⇄ AwaitEscalatedReview ──decision──↗
  *
@@ -47,7 +47,8 @@ export class AuthorizationWorkflow extends Construct {
     const recordDetermination = lambdaStep(this, 'RecordDetermination', props.recordDetermination, {
       resultPath: '$.recorded',
     }).addCatch(recordFailure, onFailure);
-    recordDetermination.next(new sfn.Succeed(this, 'Done'));
+    // RecordDetermination ends the execution (End: true): a Succeed state after it would be one more
+    // billed transition per referral (a quarter of an automatic determination's four).
 
     const openReview = reviewLoop(this, {
       kind: 'INITIAL',

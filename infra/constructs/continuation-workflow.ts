@@ -22,9 +22,12 @@ export interface ContinuationReviewWorkflowProps {
  * One execution per completed visit, started by the `VisitCompleted` rule with the whole
  * EventBridge event as input (SPEC 6.3):
  *
- *   ReReview → Duplicate? ─yes→ AlreadyReviewed
- *                └no→ NeedsContinuationReview? ─no→ RecordContinuation → Reviewed
- *                        └yes→ OpenContinuationReview (⇄ escalation, as in AuthorizationWorkflow) ↗
+ *   ReReview → Route? ─duplicate→ AlreadyReviewed
+ *                │─needsReview→ OpenContinuationReview (⇄ escalation, as in AuthorizationWorkflow) ─┐
+ *                └otherwise──────────────────────────────────────────────→ RecordContinuation (end) ←┘
+ *
+ * One Choice with both rules (in that order) and RecordContinuation ending the execution: a visit
+ * re-reviewed automatically costs three billed transitions, not five.
  *
  * A redelivered event is recognised by wf-rereview (`duplicate`), so each visit is reviewed
  * exactly once. An event that fails validation or names an unknown referral is parked on the
@@ -70,7 +73,6 @@ export class ContinuationReviewWorkflow extends Construct {
     const recordContinuation = lambdaStep(this, 'RecordContinuation', props.recordContinuation, {
       resultPath: '$.recorded',
     }).addCatch(recordFailure, onFailure);
-    recordContinuation.next(new sfn.Succeed(this, 'Reviewed'));
 
     const openReview = reviewLoop(this, {
       kind: 'CONTINUATION',
@@ -95,17 +97,15 @@ export class ContinuationReviewWorkflow extends Construct {
       })
       .addCatch(recordFailure, onFailure);
 
+    // Choice rules are tried in order: a duplicate delivery ends before anything else is looked at.
     const definition = rereview.next(
-      new sfn.Choice(this, 'Duplicate?')
+      new sfn.Choice(this, 'Route?')
         .when(
           sfn.Condition.booleanEquals('$.rereview.duplicate', true),
           new sfn.Succeed(this, 'AlreadyReviewed'),
         )
-        .otherwise(
-          new sfn.Choice(this, 'NeedsContinuationReview?')
-            .when(sfn.Condition.booleanEquals('$.rereview.needsReview', true), openReview)
-            .otherwise(recordContinuation),
-        ),
+        .when(sfn.Condition.booleanEquals('$.rereview.needsReview', true), openReview)
+        .otherwise(recordContinuation),
     );
 
     this.stateMachine = workflowStateMachine(this, {

@@ -57,8 +57,32 @@ export const WORKFLOW_TASK_TIMEOUT = Duration.seconds(30);
  * esbuild emits ESM; a few dependencies still call `require` for Node built-ins, which ESM lacks,
  * so the bundle defines it up front.
  */
-const ESM_REQUIRE_BANNER =
+export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/** The SDK's default credential chain, and what the bundles use instead (environment credentials only). */
+export const SDK_CREDENTIALS = '@aws-sdk/credential-provider-node';
+export const LAMBDA_CREDENTIALS_MODULE = 'shared/aws/lambda-credentials.ts';
+
+/**
+ * How every function is bundled (exported so the bench can re-bundle a function the same way and
+ * report what its bytes are made of).
+ */
+export const LAMBDA_BUNDLING = {
+  format: nodejs.OutputFormat.ESM,
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  minify: true,
+  // Error class names are what the state machines' Retry/Catch match on (shared/errors.ts spells them out too).
+  keepNames: true,
+  sourceMap: true,
+  // Bundle the pinned AWS SDK too, so what the tests ran is what Lambda runs.
+  externalModules: [],
+  // Lambda's credentials are in the environment: the SDK's default chain shrinks to that one
+  // source (shared/aws/lambda-credentials.ts). Relative to the project root, where esbuild runs.
+  esbuildArgs: { '--alias': `${SDK_CREDENTIALS}=./${LAMBDA_CREDENTIALS_MODULE}` },
+} satisfies nodejs.BundlingOptions;
 
 export interface HandlerFunctionProps {
   /** The handler's folder under `functions/`. */
@@ -147,19 +171,7 @@ export class HandlerFunction extends Construct implements iam.IGrantable {
         role: this.role,
         depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
         projectRoot: REPO_ROOT,
-        bundling: {
-          format: nodejs.OutputFormat.ESM,
-          target: 'node22',
-          mainFields: ['module', 'main'],
-          banner: ESM_REQUIRE_BANNER,
-          minify: true,
-          // Error class names are what the state machines' Retry/Catch match on (shared/errors.ts spells them out too).
-          keepNames: true,
-          sourceMap: true,
-          // Bundle the pinned AWS SDK too, so what the tests ran is what Lambda runs.
-          externalModules: [],
-          ...consoleScript?.bundling,
-        },
+        bundling: { ...LAMBDA_BUNDLING, ...consoleScript?.bundling },
         environment: {
           NODE_OPTIONS: '--enable-source-maps',
           POWERTOOLS_SERVICE_NAME: 'prior-auth',

@@ -1,7 +1,7 @@
 import { Repository } from '../data/repository.js';
 import { readEnv, TableEnv } from '../env.js';
 import { systemClock } from '../model.js';
-import { dynamoClient } from './clients.js';
+import { dynamoClient } from './dynamodb.js';
 
 /** The table repository every handler shares, built once at cold start from TABLE_NAME. */
 export function tableRepository(): Repository {

@@ -13,6 +13,7 @@
  * With --base it drives a stack that is already running: latency and throughput only (completion by
  * polling GET /referrals/{id}); counts, costs and the floor need the in-process instrumentation.
  */
+import { fork } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -21,24 +22,11 @@ import { fileURLToPath } from 'node:url';
 import type { LocalStack } from '../../infra/local/stack.js';
 import { type BundleReport, measureBundles } from './system/bundles.js';
 import { renderChart } from './system/chart.js';
-import { type Collector, createCollector, type InvocationRecord } from './system/collector.js';
-import { coresBetween, cpuSample } from './system/cpu.js';
+import { type Collector, createCollector, type InvocationRecord, type Outcome } from './system/collector.js';
+import { type CpuSample, coresBetween, cpuSample } from './system/cpu.js';
+import type { DriverStart, FromDriver, ToDriver } from './system/driver.js';
 import { type FloorResult, measureFloor } from './system/floor.js';
-import {
-  type Category,
-  type Client,
-  type Completion,
-  createClient,
-  createMembers,
-  tokens as getTokens,
-  planReferrals,
-  pollingCompletion,
-  type ReferralRun,
-  runReferrals,
-  runVisits,
-  type VisitRun,
-} from './system/load.js';
-import { type PasRun, runPasSubmits } from './system/pas.js';
+import { type Category, planReferrals, type ReferralRun, type VisitRun } from './system/load.js';
 import {
   addUsage,
   type CostBreakdown,
@@ -50,7 +38,13 @@ import {
   scaleUsage,
   type Usage,
 } from './system/prices.js';
-import { startProfiler, summariseProfile, writeProfile } from './system/profile.js';
+import {
+  type Profiler,
+  profileByKind,
+  startProfiler,
+  summariseProfile,
+  writeProfile,
+} from './system/profile.js';
 import { kb, ms, num, type Percentiles, percentiles, round, table, usd } from './system/stats.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -326,77 +320,68 @@ async function main() {
       `local stack up in ${((performance.now() - t0) / 1000).toFixed(1)} s at ${stack.url} (data in ${dataDir})`,
     );
   }
-  const client: Client = createClient(baseUrl, options.c);
   const memoryOf = (logicalId: string) => stack?.model.functions.get(logicalId)?.memoryMb ?? 512;
+  let profileRows: string[][] | undefined;
 
   try {
-    const t = await getTokens(client);
-    const completion: Completion = collector
-      ? {
-          referral: async (id) => {
-            const o = await collector!.waitFor(`ref:${id}`, options.timeoutMs);
-            return o && { at: o.at, outcome: o.kind === 'pended' ? 'PENDING_REVIEW' : (o.detail ?? o.kind) };
-          },
-          visit: async (_ref, visitId) => {
-            const o = await collector!.waitFor(`visit:${visitId}`, options.timeoutMs);
-            return o && { at: o.at, outcome: o.detail ?? o.kind };
-          },
-        }
-      : pollingCompletion(client, t, options.timeoutMs);
-
-    // 2. Demo data: a member per referral (not measured).
+    // 2–5. The load: a separate process (the portal's side), so its HTTP client's CPU is not the stack's.
     const warm = planReferrals(`${runId}w`, options.warmup, options.mix, options.idempotencyKey);
     const planned = planReferrals(runId, options.n, options.mix, options.idempotencyKey);
+    const profiler = { current: undefined as Profiler | undefined };
     let t0 = performance.now();
-    await createMembers(client, t, [...warm, ...planned], options.c);
-    log(`members loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-
-    // 3. Warm-up (not measured): every handler loaded and compiled, connections open.
-    if (warm.length > 0) {
-      collector?.phase('warmup');
-      client.phase = 'warmup';
-      t0 = performance.now();
-      const w = await runReferrals(client, t, warm, options.c, completion);
-      const wApproved = w.filter((r) => r.planned.category === 'approve' && r.referralId && r.doneAt);
-      await runVisits(client, t, wApproved, Math.min(options.visits, 2), options.c, completion);
-      log(`warm-up (${warm.length} referrals) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    }
-
-    // 4. Referrals.
-    const profiler = options.profile ? await startProfiler() : undefined;
-    collector?.phase('referrals');
-    client.phase = 'referrals';
-    t0 = performance.now();
-    const cpu0 = cpuSample();
-    const referrals = await runReferrals(client, t, planned, options.c, completion);
-    const cpu1 = cpuSample();
-    const referralWall = performance.now() - t0;
-    log(`referral phase: ${referrals.length} in ${(referralWall / 1000).toFixed(1)} s`);
-
-    // 5. Visits for each approved referral.
-    const approved = referrals.filter(
-      (r) => r.planned.category === 'approve' && r.referralId && r.doneAt && /APPROVED/.test(r.outcome ?? ''),
+    const marks: Record<string, { at: number; cpu: CpuSample; driverCpu: number }> = {};
+    const load = await driveLoad(
+      {
+        t: 'start',
+        baseUrl,
+        concurrency: options.c,
+        visits: options.visits,
+        timeoutMs: options.timeoutMs,
+        parentCompletion: Boolean(collector),
+        warm,
+        planned,
+      },
+      async (name, driverCpu) => {
+        if (name === 'warmup') log(`members loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        if (name === 'referrals' && warm.length > 0)
+          log(`warm-up (${warm.length} referrals) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        if (name === 'referrals' && options.profile) profiler.current = await startProfiler();
+        if (name === 'after' && profiler.current) {
+          const profile = await profiler.current.stop();
+          writeProfile(options.profile!, profile);
+          profileRows = [...profileByKind(profile), ['', '', ''], ...summariseProfile(profile)];
+        }
+        // Sampled last on the way in, so the profiler's start and stop stay outside the measured window.
+        marks[name] = { at: performance.now(), cpu: cpuSample(), driverCpu };
+        collector?.phase(name);
+        t0 = performance.now();
+      },
+      (key) => collector!.waitFor(key, options.timeoutMs),
     );
-    collector?.phase('visits');
-    client.phase = 'visits';
-    t0 = performance.now();
-    const visits = await runVisits(client, t, approved, options.visits, options.c, completion);
-    const cpu2 = cpuSample();
-    const visitWall = performance.now() - t0;
+    const span = (a: string, b: string) => {
+      const x = marks[a]!;
+      const y = marks[b]!;
+      const cores = coresBetween(x.cpu, y.cpu);
+      const wall = (y.at - x.at) / 1000;
+      const loadGenerator = wall > 0 ? (y.driverCpu - x.driverCpu) / wall : 0;
+      return {
+        wallMs: y.at - x.at,
+        cores: { ...cores, loadGenerator, other: Math.max(0, cores.other - loadGenerator) },
+      };
+    };
+    const referralSpan = span('referrals', 'visits');
+    const visitSpan = span('visits', 'after');
+    const { referrals, visits } = load;
+    const referralWall = referralSpan.wallMs;
+    const visitWall = visitSpan.wallMs;
+    log(`referral phase: ${referrals.length} in ${(referralWall / 1000).toFixed(1)} s`);
     log(`visit phase: ${visits.length} in ${(visitWall / 1000).toFixed(1)} s`);
-    // 5b. SPEC 8: the same determinations through Claim/$submit, answered synchronously.
-    collector?.phase('pas');
-    client.phase = 'pas';
-    const pas = await runPasSubmits(client, t.portal, Math.min(options.n, 200), options.c, runId);
-    log(`$submit phase: ${pas.latencies.length} answered (${JSON.stringify(pas.outcomes)})`);
-    collector?.phase('after');
-    let profileRows: string[][] | undefined;
-    if (profiler && options.profile) {
-      const profile = await profiler.stop();
-      writeProfile(options.profile, profile);
-      profileRows = summariseProfile(profile);
-      log(`CPU profile of the measured phases written to ${options.profile}`);
-    }
+    const retries = {
+      referrals: load.retries.referrals ?? 0,
+      visits: load.retries.visits ?? 0,
+      reasons: load.retryReasons,
+    };
+    if (profileRows) log(`CPU profile of the measured phases written to ${options.profile}`);
 
     // 6. Figures.
     const report = await summarise({
@@ -409,15 +394,14 @@ async function main() {
       visits,
       referralWall,
       visitWall,
-      pas,
       runId,
+      retries,
       cores: {
-        referrals: coresBetween(cpu0, cpu1),
-        visits: coresBetween(cpu1, cpu2),
+        referrals: referralSpan.cores,
+        visits: visitSpan.cores,
         loadAverageAfter: loadavg().map((l) => round(l, 2)),
       },
     });
-    client.close();
     if (stack) {
       await stack.stop();
       stack = undefined;
@@ -431,12 +415,77 @@ async function main() {
     }
     const durationSeconds = (performance.now() - benchStart) / 1000;
     print(report, bundles, options, durationSeconds, profileRows);
+    // A request that got no answer or no outcome even after the retries is a lost referral or visit.
+    if (report.failures.length > 0) {
+      log(`${report.failures.length} requests lost: the run fails`);
+      return false;
+    }
+    return true;
   } finally {
-    client.close();
     collector?.detach();
     if (stack) await stack.stop().catch(() => {});
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The load generator's process
+
+type DriverResult = Extract<FromDriver, { t: 'result' }>;
+
+/**
+ * Forks test/bench/system/driver.ts, hands it the plan and answers it: `onPhase` runs at each phase
+ * boundary before the driver goes on, and `waitFor` tells it when a referral or visit was decided.
+ */
+function driveLoad(
+  start: DriverStart,
+  onPhase: (name: string, driverCpuSeconds: number) => Promise<void>,
+  waitFor: (key: string) => Promise<Outcome | undefined>,
+): Promise<DriverResult> {
+  const script = fileURLToPath(new URL('./system/driver.ts', import.meta.url));
+  const child = fork(script, [], {
+    cwd: REPO_ROOT,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const tell = (m: ToDriver) => child.send(m);
+  return new Promise<DriverResult>((resolve, reject) => {
+    let result: DriverResult | undefined;
+    child.on('message', (m: FromDriver) => {
+      if (m.t === 'phase') {
+        onPhase(m.name, m.cpuSeconds).then(
+          () => tell({ t: 'phase-ok' }),
+          (err: unknown) => {
+            child.kill();
+            reject(err);
+          },
+        );
+      } else if (m.t === 'wait') {
+        waitFor(m.key).then((o) => {
+          const outcome = !o
+            ? null
+            : {
+                // Wall-clock milliseconds: the driver turns them back into its own clock.
+                epochMs: performance.timeOrigin + o.at,
+                outcome:
+                  m.key.startsWith('ref:') && o.kind === 'pended' ? 'PENDING_REVIEW' : (o.detail ?? o.kind),
+              };
+          if (child.connected) tell({ t: 'outcome', id: m.id, outcome });
+        });
+      } else if (m.t === 'result') {
+        result = m;
+        resolve(m);
+      } else if (m.t === 'error') {
+        reject(new Error(`load generator failed: ${m.message}`));
+      }
+    });
+    child.on('error', reject);
+    // 'close' comes after the channel's last message; a driver that ends without its result failed.
+    child.on('close', (code) => {
+      if (!result) reject(new Error(`load generator exited (${code}) without a result`));
+    });
+    tell(start);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -451,11 +500,13 @@ interface SummaryInput {
   visits: VisitRun[];
   referralWall: number;
   visitWall: number;
-  pas: PasRun;
   runId: string;
+  /** Requests the load generator sent again (lost connection, gateway error), by phase, and why. */
+  retries: { referrals: number; visits: number; reasons: Record<string, number> };
   cores: {
-    referrals: { node: number; dynamodb: number; other: number };
-    visits: { node: number; dynamodb: number; other: number };
+    /** node: this process (the stack, its handlers and the bench's instrumentation); loadGenerator: the driver. */
+    referrals: { node: number; dynamodb: number; loadGenerator: number; other: number };
+    visits: { node: number; dynamodb: number; loadGenerator: number; other: number };
     loadAverageAfter: number[];
   };
 }
@@ -480,6 +531,8 @@ async function summarise(input: SummaryInput) {
       ? (Math.max(...xs.map((x) => x.doneAt ?? 0)) - Math.min(...xs.map((x) => x.sentAt))) / 1000
       : NaN;
   const determinationsPerSecond = done.length / span(done);
+  /** CPU milliseconds per referral decided, from cores busy over the referral phase. */
+  const perDetermination = (cores: number) => (cores * input.referralWall) / Math.max(1, done.length);
   const visitsPerSecond = visitsDone.length / span(visitsDone);
 
   const rows: Row[] = [];
@@ -642,6 +695,12 @@ async function summarise(input: SummaryInput) {
     determinationsPerSecond,
     visitsPerSecond,
     cores: input.cores,
+    retries: input.retries,
+    cpuMs: {
+      stackAndHandlers: perDetermination(input.cores.referrals.node),
+      dynamodb: perDetermination(input.cores.referrals.dynamodb),
+      loadGenerator: perDetermination(input.cores.referrals.loadGenerator),
+    },
     referralWallSeconds: input.referralWall / 1000,
     visitWallSeconds: input.visitWall / 1000,
     submitted: referrals.length,
@@ -652,11 +711,6 @@ async function summarise(input: SummaryInput) {
     visitOutcomes: countBy(visitsDone.map((v) => v.outcome ?? '?')),
     mismatched: mismatched.length,
     failures,
-    pas: {
-      count: input.pas.latencies.length,
-      latency: percentiles(input.pas.latencies),
-      outcomes: input.pas.outcomes,
-    },
   };
 }
 
@@ -667,6 +721,65 @@ function countBy(xs: string[]): Record<string, number> {
 }
 
 type Summary = Awaited<ReturnType<typeof summarise>>;
+
+/** Issue 15's goals, each measured in this run (NaN when the run could not measure it: --base, --no-floor, --no-bundles). */
+const GOALS = {
+  transitions: 3,
+  writeUnitsPerDetermination: 12,
+  writeUnitsPerVisit: 20,
+  bundleKb: 250,
+  coldImportMs: 120,
+  cpuMsPerDetermination: 10,
+  p99OverFloor: 1.2,
+  costUsd: 0.00008,
+};
+
+function goalsOf(s: Summary, auto: Row, visit: Row, maxBundleKb: number, maxInitMs: number) {
+  const na = (x: number, f: (x: number) => string) => (Number.isFinite(x) ? f(x) : 'not measured');
+  const goal = (figure: string, value: number, limit: number, show: (x: number) => string) => ({
+    figure,
+    value: Number.isFinite(value) ? Number(value.toPrecision(4)) : null,
+    measured: na(value, show),
+    goal: `≤ ${show(limit)}`,
+    met: Number.isFinite(value) && value <= limit,
+  });
+  const inst = (x: number) => (s.instrumented ? x : Number.NaN);
+  return [
+    goal(
+      'state transitions per automatic determination',
+      inst(auto.usage.transitions),
+      GOALS.transitions,
+      (x) => num(x, 2),
+    ),
+    goal(
+      'DynamoDB write units per automatic determination',
+      inst(auto.usage.writeUnits),
+      GOALS.writeUnitsPerDetermination,
+      (x) => num(x, 1),
+    ),
+    goal(
+      'DynamoDB write units per visit re-review',
+      inst(visit.count ? visit.usage.writeUnits : Number.NaN),
+      GOALS.writeUnitsPerVisit,
+      (x) => num(x, 1),
+    ),
+    goal('largest function bundle', maxBundleKb, GOALS.bundleKb, (x) => `${x.toFixed(1)} KB`),
+    goal('slowest cold import', maxInitMs, GOALS.coldImportMs, (x) => ms(x)),
+    goal(
+      'Node CPU per determination (stack + handlers)',
+      inst(s.cpuMs.stackAndHandlers),
+      GOALS.cpuMsPerDetermination,
+      (x) => `${num(x, 1)} ms`,
+    ),
+    goal(
+      'system p99 / floor p99, same run',
+      s.floor ? auto.latency.p99 / s.floor.latency.p99 : Number.NaN,
+      GOALS.p99OverFloor,
+      (x) => num(x, 2),
+    ),
+    goal('AWS cost per automatic determination', inst(auto.cost.total), GOALS.costUsd, (x) => usd(x)),
+  ];
+}
 
 function print(
   s: Summary,
@@ -699,26 +812,30 @@ function print(
       ...(s.instrumented
         ? ([
             [
-              'cores busy, referral phase: Node (stack + bench) / DynamoDB Local / rest of machine',
-              `${num(s.cores.referrals.node)} / ${num(s.cores.referrals.dynamodb)} / ${num(s.cores.referrals.other)}`,
+              'cores busy, referral phase: stack + handlers / DynamoDB Local / load generator / rest of machine',
+              `${num(s.cores.referrals.node)} / ${num(s.cores.referrals.dynamodb)} / ${num(s.cores.referrals.loadGenerator)} / ${num(s.cores.referrals.other)}`,
             ],
             ...(s.visitsSubmitted > 0
               ? [
                   [
-                    'cores busy, visit phase: Node (stack + bench) / DynamoDB Local / rest of machine',
-                    `${num(s.cores.visits.node)} / ${num(s.cores.visits.dynamodb)} / ${num(s.cores.visits.other)}`,
+                    'cores busy, visit phase: stack + handlers / DynamoDB Local / load generator / rest of machine',
+                    `${num(s.cores.visits.node)} / ${num(s.cores.visits.dynamodb)} / ${num(s.cores.visits.loadGenerator)} / ${num(s.cores.visits.other)}`,
                   ],
                 ]
               : []),
             [
-              'CPU per determination: Node / DynamoDB Local',
-              `${num((s.cores.referrals.node * s.referralWallSeconds * 1000) / Math.max(1, s.determined), 1)} ms / ${num(
-                (s.cores.referrals.dynamodb * s.referralWallSeconds * 1000) / Math.max(1, s.determined),
-                1,
-              )} ms`,
+              'CPU per determination: stack + handlers / DynamoDB Local / load generator',
+              `${num(s.cpuMs.stackAndHandlers, 1)} ms / ${num(s.cpuMs.dynamodb, 1)} ms / ${num(s.cpuMs.loadGenerator, 1)} ms`,
             ],
           ] as string[][])
         : []),
+      [
+        'requests sent again by the load generator (referrals / visits)',
+        `${s.retries.referrals} / ${s.retries.visits}${
+          Object.keys(s.retries.reasons).length ? ` (${JSON.stringify(s.retries.reasons)})` : ''
+        }`,
+      ],
+      ['requests lost (no answer or no outcome after retries)', String(s.failures.length)],
       [
         'load average before / after',
         `${(s.machine as { loadAverageAtStart: number[] }).loadAverageAtStart.join(' ')} / ${s.cores.loadAverageAfter.join(' ')}`,
@@ -737,19 +854,6 @@ function print(
         ms(r.latency.p99),
         ms(r.latency.max),
       ]),
-      // Same run, same C: the PAS answer already carries the recorded determination.
-      ...(s.pas.count > 0
-        ? [
-            [
-              '$submit → synchronous answer (PAS)',
-              String(s.pas.count),
-              ms(s.pas.latency.p50),
-              ms(s.pas.latency.p95),
-              ms(s.pas.latency.p99),
-              ms(s.pas.latency.max),
-            ],
-          ]
-        : []),
     ]),
     '',
   );
@@ -869,6 +973,25 @@ function print(
       '',
     );
   }
+  if (bundles?.composition) {
+    const c = bundles.composition;
+    const shown = c.parts.slice(0, 12);
+    const rest = c.parts.slice(12).reduce((sum, p) => sum + p.bytes, 0);
+    out.push(
+      table(
+        [
+          ['package', 'minified', 'share'],
+          ...[...shown, { name: `${c.parts.length - shown.length} more`, bytes: rest }].map((p) => [
+            p.name,
+            kb(p.bytes),
+            `${((p.bytes / Math.max(1, c.bytes)) * 100).toFixed(1)}%`,
+          ]),
+        ],
+        `What the largest bundle (${c.fn}, ${kb(c.bytes)} re-bundled with the same options) is made of (esbuild metafile):`,
+      ),
+      '',
+    );
+  }
   const maxBundle = bundles ? Math.max(...bundles.functions.map((b) => b.bytes)) / 1024 : Number.NaN;
   const maxInit = bundles ? Math.max(...bundles.functions.map((b) => b.initMs)) : Number.NaN;
   const targets = [
@@ -917,6 +1040,17 @@ function print(
       ['target', 'goal', 'measured', 'met'],
       ...targets.map(([a, b, c, d]) => [a, b, c, d ? 'yes' : 'NO']),
     ]),
+    '',
+  );
+  const goals = goalsOf(s, auto, visit, maxBundle, maxInit);
+  out.push(
+    table(
+      [
+        ['goal (issue 15)', 'measured', 'goal', 'met'],
+        ...goals.map((g) => [g.figure, g.measured, g.goal, String(g.met)]),
+      ],
+      'Lean functions (issue 15): each figure from this run',
+    ),
     '',
   );
   if (s.failures.length || s.mismatched) {
@@ -976,21 +1110,23 @@ function print(
           node: round(s.cores.referrals.node, 2),
           dynamodb: round(s.cores.referrals.dynamodb, 2),
           restOfMachine: round(s.cores.referrals.other, 2),
+          loadGenerator: round(s.cores.referrals.loadGenerator, 2),
         },
         visits: {
           node: round(s.cores.visits.node, 2),
           dynamodb: round(s.cores.visits.dynamodb, 2),
           restOfMachine: round(s.cores.visits.other, 2),
+          loadGenerator: round(s.cores.visits.loadGenerator, 2),
         },
       },
       loadAverageAfter: s.cores.loadAverageAfter,
       cpuMsPerDetermination: {
-        node: round((s.cores.referrals.node * s.referralWallSeconds * 1000) / Math.max(1, s.determined), 2),
-        dynamodb: round(
-          (s.cores.referrals.dynamodb * s.referralWallSeconds * 1000) / Math.max(1, s.determined),
-          2,
-        ),
+        stackAndHandlers: round(s.cpuMs.stackAndHandlers, 2),
+        dynamodb: round(s.cpuMs.dynamodb, 2),
+        loadGenerator: round(s.cpuMs.loadGenerator, 2),
       },
+      retries: { referrals: s.retries.referrals, visits: s.retries.visits, reasons: s.retries.reasons },
+      requestsLost: s.failures.length,
     },
     counts: {
       submitted: s.submitted,
@@ -1001,15 +1137,6 @@ function print(
       visitOutcomes: s.visitOutcomes,
       failures: s.failures.length,
       outsidePlannedCategory: s.mismatched,
-    },
-    pasSubmit: {
-      count: s.pas.count,
-      outcomes: s.pas.outcomes,
-      latencyMs: {
-        p50: round(s.pas.latency.p50),
-        p95: round(s.pas.latency.p95),
-        p99: round(s.pas.latency.p99),
-      },
     },
     rows: s.rows.map((r) => ({
       label: r.label.trim(),
@@ -1076,6 +1203,7 @@ function print(
         coldImportMs: round(b.initMs),
         handler: s.perFunction.find((f) => f.fn === b.fn) ?? null,
       })) ?? s.perFunction,
+    largestBundleComposition: bundles?.composition ?? null,
     prices: {
       region: PRICES.region,
       asOf: PRICES.asOf,
@@ -1084,6 +1212,7 @@ function print(
     targets: Object.fromEntries(
       targets.map(([name, goal, measured, met]) => [name, { goal, measured, met }]),
     ),
+    goals: goals.map((g) => ({ figure: g.figure, value: g.value, goal: g.goal, met: g.met })),
     durationSeconds: round(durationSeconds, 1),
   };
   process.stdout.write(`${out.join('\n')}\n${JSON.stringify(json)}\n`);
@@ -1092,7 +1221,7 @@ function print(
 const pick = (p: Percentiles) => ({ p50: p.p50, p95: p.p95, p99: p.p99 });
 
 main().then(
-  () => process.exit(0),
+  (ok) => process.exit(ok ? 0 : 1),
   (err) => {
     console.error(err);
     process.exit(1);

@@ -121,7 +121,6 @@ describe('AuthorizationWorkflow definition', () => {
         'EscalateReview',
         'AwaitEscalatedReview',
         'RecordDetermination',
-        'Done',
         'RecordFailure',
         'Failed',
       ].sort(),
@@ -178,13 +177,15 @@ describe('AuthorizationWorkflow definition', () => {
     });
   });
 
-  it('records the determination, or the failure and fails', () => {
+  it('records the determination, which ends the execution, or the failure and fails', () => {
     expect(states.RecordDetermination).toMatchObject({
       Resource: fnArn('wf-record-determination'),
       ResultPath: '$.recorded',
-      Next: 'Done',
+      End: true,
     });
-    expect(states.Done?.Type).toBe('Succeed');
+    // No Succeed state after it: that would be one more billed transition per referral.
+    expect(states.RecordDetermination?.Next).toBeUndefined();
+    expect(Object.values(states).filter((s) => s.Type === 'Succeed')).toEqual([]);
     expect(states.RecordFailure).toMatchObject({
       Resource: fnArn('wf-record-failure'),
       ResultPath: null,
@@ -205,14 +206,12 @@ describe('ContinuationReviewWorkflow definition', () => {
     expect(Object.keys(states).sort()).toEqual(
       [
         'ReReview',
-        'Duplicate?',
+        'Route?',
         'AlreadyReviewed',
-        'NeedsContinuationReview?',
         'OpenContinuationReview',
         'EscalateContinuationReview',
         'AwaitEscalatedContinuationReview',
         'RecordContinuation',
-        'Reviewed',
         'DeadLetter',
         'InvalidEvent',
         'RecordContinuationFailure',
@@ -225,7 +224,7 @@ describe('ContinuationReviewWorkflow definition', () => {
     expect(states.ReReview).toMatchObject({
       Resource: fnArn('wf-rereview'),
       ResultPath: '$.rereview',
-      Next: 'Duplicate?',
+      Next: 'Route?',
       Catch: [
         {
           ErrorEquals: ['ValidationError', 'NotFoundError', 'ConflictError'],
@@ -249,16 +248,16 @@ describe('ContinuationReviewWorkflow definition', () => {
     expect(states.InvalidEvent).toMatchObject({ Type: 'Fail', Error: 'InvalidVisitEvent' });
   });
 
-  it('skips duplicates, then routes on needsReview', () => {
-    expect(states['Duplicate?']).toMatchObject({
-      Choices: [{ Variable: '$.rereview.duplicate', BooleanEquals: true, Next: 'AlreadyReviewed' }],
-      Default: 'NeedsContinuationReview?',
-    });
-    expect(states.AlreadyReviewed?.Type).toBe('Succeed');
-    expect(states['NeedsContinuationReview?']).toMatchObject({
-      Choices: [{ Variable: '$.rereview.needsReview', BooleanEquals: true, Next: 'OpenContinuationReview' }],
+  it('skips duplicates first, then routes on needsReview, in one Choice', () => {
+    // Rules are tried in order: the duplicate check must come first.
+    expect(states['Route?']).toMatchObject({
+      Choices: [
+        { Variable: '$.rereview.duplicate', BooleanEquals: true, Next: 'AlreadyReviewed' },
+        { Variable: '$.rereview.needsReview', BooleanEquals: true, Next: 'OpenContinuationReview' },
+      ],
       Default: 'RecordContinuation',
     });
+    expect(states.AlreadyReviewed?.Type).toBe('Succeed');
   });
 
   it('waits for a reviewer with a task token, escalating daily after the deadline', () => {
@@ -291,12 +290,12 @@ describe('ContinuationReviewWorkflow definition', () => {
     });
   });
 
-  it('records the continuation, or the failure and fails', () => {
+  it('records the continuation, which ends the execution, or the failure and fails', () => {
     expect(states.RecordContinuation).toMatchObject({
       Resource: fnArn('wf-record-continuation'),
-      Next: 'Reviewed',
+      End: true,
     });
-    expect(states.Reviewed?.Type).toBe('Succeed');
+    expect(states.RecordContinuation?.Next).toBeUndefined();
     expect(states.RecordContinuationFailure).toMatchObject({
       Resource: fnArn('wf-record-failure'),
       Next: 'Failed',

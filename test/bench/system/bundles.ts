@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { LAMBDA_BUNDLING } from '../../../infra/constructs/handler-function.js';
 import { median } from './stats.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -32,6 +33,8 @@ export interface BundleFigures {
 
 export interface BundleReport {
   functions: BundleFigures[];
+  /** What the largest bundle is made of: minified bytes by package (esbuild's metafile). */
+  composition?: { fn: string; bytes: number; parts: { name: string; bytes: number }[] };
   synthMs: number;
   nodeVersion: string;
 }
@@ -99,10 +102,57 @@ export async function measureBundles(opts: {
       opts.log(`  ${fn}: ${(figures.bytes / 1024).toFixed(1)} KB, init ${figures.initMs.toFixed(1)} ms`);
     }
     functions.sort((a, b) => a.fn.localeCompare(b.fn));
-    return { functions, synthMs: synth.synthMs, nodeVersion: process.version };
+    const largest = [...functions].sort((a, b) => b.bytes - a.bytes)[0];
+    const entry = synth.functions.find((f) => f.logicalId === largest?.logicalId)?.entry;
+    return {
+      functions,
+      synthMs: synth.synthMs,
+      nodeVersion: process.version,
+      ...(largest && entry ? { composition: { fn: largest.fn, ...(await composition(entry)) } } : {}),
+    };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Re-bundles one entry with HandlerFunction's own options (LAMBDA_BUNDLING) and esbuild's metafile,
+ * and adds up the minified bytes each package (or folder of this repository) contributes.
+ */
+async function composition(entry: string) {
+  const { build } = await import('esbuild');
+  const b = LAMBDA_BUNDLING;
+  const alias = Object.fromEntries(
+    [b.esbuildArgs['--alias']].map((a) => a.split('=', 2) as [string, string]),
+  );
+  const res = await build({
+    entryPoints: [join(REPO_ROOT, entry)],
+    absWorkingDir: REPO_ROOT,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: b.target,
+    mainFields: b.mainFields,
+    banner: { js: b.banner },
+    minify: b.minify,
+    keepNames: b.keepNames,
+    external: b.externalModules,
+    alias,
+    write: false,
+    metafile: true,
+    outfile: 'index.mjs',
+    logLevel: 'silent',
+  });
+  const output = Object.values(res.metafile.outputs).find((o) => o.entryPoint);
+  const parts = new Map<string, number>();
+  for (const [path, input] of Object.entries(output?.inputs ?? {})) {
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.split('/').slice(0, 2).join('/');
+    parts.set(pkg, (parts.get(pkg) ?? 0) + input.bytesInOutput);
+  }
+  return {
+    bytes: output?.bytes ?? 0,
+    parts: [...parts].map(([name, bytes]) => ({ name, bytes })).sort((x, y) => y.bytes - x.bytes),
+  };
 }
 
 function safeSize(path: string): number {

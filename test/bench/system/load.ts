@@ -30,19 +30,58 @@ export interface Client {
     token?: string,
     extraHeaders?: Record<string, string>,
   ): Promise<HttpAnswer>;
+  /**
+   * `call` for a request that is safe to repeat (a referral with its Idempotency-Key, a visit with its
+   * visitId): on a lost connection or a 502/503/504 it sends the same request again, as a portal
+   * would, up to `RETRIES` times with a short backoff. Each repeat is counted in `retries`.
+   */
+  callIdempotent(
+    method: string,
+    path: string,
+    body: unknown,
+    token: string,
+    extraHeaders?: Record<string, string>,
+  ): Promise<HttpAnswer>;
   /** HTTP requests made, by phase. */
   readonly requests: Map<string, number>;
+  /** Requests sent again after a lost connection or a gateway error, by phase. */
+  readonly retries: Map<string, number>;
+  /** The first reason of each kind a request was repeated, e.g. `read ECONNRESET` (for the report). */
+  readonly retryReasons: Map<string, number>;
   phase: string;
   close(): void;
 }
+
+const RETRIES = 3;
+const RETRY_STATUS = new Set([502, 503, 504]);
 
 export function createClient(baseUrl: string, concurrency: number): Client {
   const url = new URL(baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: Math.max(4, concurrency * 2) });
   const requests = new Map<string, number>();
+  const retries = new Map<string, number>();
+  const retryReasons = new Map<string, number>();
   const client: Client = {
     phase: 'setup',
     requests,
+    retries,
+    retryReasons,
+    async callIdempotent(method, path, body, token, extraHeaders) {
+      for (let attempt = 0; ; attempt++) {
+        let reason: string;
+        try {
+          const res = await client.call(method, path, body, token, extraHeaders);
+          if (!RETRY_STATUS.has(res.status) || attempt >= RETRIES) return res;
+          reason = `HTTP ${res.status}`;
+        } catch (err) {
+          if (attempt >= RETRIES) throw err;
+          reason = (err as Error).message;
+        }
+        retries.set(client.phase, (retries.get(client.phase) ?? 0) + 1);
+        retryReasons.set(reason, (retryReasons.get(reason) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      }
+    },
     call(method, path, body, token, extraHeaders) {
       requests.set(client.phase, (requests.get(client.phase) ?? 0) + 1);
       const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -286,14 +325,13 @@ export async function runReferrals(
     run.sentAt = performance.now();
     try {
       // Portals send an Idempotency-Key (SPEC 4), so the bench does too: the costlier, realistic path.
+      // With its key the POST is safe to repeat after a lost connection; without one it is not.
       const key = run.planned.idempotencyKey;
-      const res = await client.call(
-        'POST',
-        '/referrals',
-        run.planned.body,
-        t.portal,
-        key ? { 'idempotency-key': key } : {},
-      );
+      const res = key
+        ? await client.callIdempotent('POST', '/referrals', run.planned.body, t.portal, {
+            'idempotency-key': key,
+          })
+        : await client.call('POST', '/referrals', run.planned.body, t.portal);
       run.status = res.status;
       const id = (res.body as { referralId?: string } | undefined)?.referralId;
       if (res.status !== 202 || !id) {
@@ -337,7 +375,8 @@ export async function runVisits(
       };
       all.push(run);
       try {
-        const res = await client.call('POST', `/referrals/${referralId}/visits`, body, t.portal);
+        // The visitId makes a repeat harmless: the same visit again answers as the first did.
+        const res = await client.callIdempotent('POST', `/referrals/${referralId}/visits`, body, t.portal);
         if (res.status !== 202) {
           run.error = `POST visit answered ${res.status} ${JSON.stringify(res.body)}`;
           return;

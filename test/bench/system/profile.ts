@@ -47,6 +47,58 @@ const packageOf = (url: string): string => {
   return own ? `${own[1]}/${own[2]!.split('/')[0]}` : url;
 };
 
+/** What the Node process spends its CPU on, by kind of work (self time; first match wins). */
+const GROUPS: [string, (url: string, fn: string) => boolean][] = [
+  ['AWS SDK (@smithy/*, @aws-sdk/*)', (u) => /node_modules\/@(smithy|aws-sdk)\//.test(u)],
+  [
+    'Node HTTP, sockets, streams, events',
+    (u, f) =>
+      /^node:(_http|net|events|internal\/(streams|http|stream_base))/.test(u) ||
+      f === 'writev' ||
+      f === 'writeUtf8String' ||
+      f === 'writeBuffer',
+  ],
+  ['crypto (SigV4 hashing)', (u, f) => /^node:internal\/crypto/.test(u) || f === 'Hash' || f === 'digest'],
+  [
+    'async hooks, microtasks, timers',
+    (u, f) =>
+      /^node:(async_hooks|internal\/(async_hooks|process\/task_queues|timers))/.test(u) ||
+      f === 'runMicrotasks',
+  ],
+  ['garbage collection', (_u, f) => f === '(garbage collector)'],
+  ['idle', (_u, f) => f === '(idle)'],
+  ['zod', (u) => /node_modules\/zod\//.test(u)],
+  ['Powertools logger', (u) => /node_modules\/@aws-lambda-powertools\//.test(u)],
+  [
+    'local Step Functions engine',
+    (u) => /aws-local-stepfunctions|jsonpath|infra\/local\/(stepfunctions|sfn-endpoint)/.test(u),
+  ],
+  ['rest of the local stack (gateway, bus, tokens)', (u) => /\/infra\/local\//.test(u)],
+  ['the system (functions/, shared/)', (u) => /\/(functions|shared)\//.test(u)],
+  ['bench instrumentation', (u) => /\/test\/bench\//.test(u)],
+];
+
+/** Self time by kind of work (GROUPS), as rows for the report. */
+export function profileByKind(profile: CpuProfile): string[][] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const sums = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    total += dt;
+    const cf = byId.get(id)?.callFrame;
+    const group = cf ? GROUPS.find(([, test]) => test(cf.url, cf.functionName))?.[0] : undefined;
+    const key = group ?? 'other (V8, Node internals)';
+    sums.set(key, (sums.get(key) ?? 0) + dt);
+  });
+  return [
+    ['CPU profile of the measured phases, by kind of work', 'share', 'ms'],
+    ...[...sums]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => [k, `${((v / total) * 100).toFixed(1)}%`, (v / 1000).toFixed(0)]),
+  ];
+}
+
 /** Self time by package (or own folder), as rows for the report. */
 export function summariseProfile(profile: CpuProfile, top = 15): string[][] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
