@@ -44,8 +44,8 @@ export class UnauthorizedError extends AppError {
 export class ForbiddenError extends AppError {
   // Spelled out, not taken from the class: bundlers minify class names, and the state machines match on this.
   override readonly name: string = 'ForbiddenError';
-  constructor(message = 'Your role may not use this route.') {
-    super(403, 'FORBIDDEN', message);
+  constructor(message = 'Your role may not use this route.', code = 'FORBIDDEN') {
+    super(403, code, message);
   }
 }
 export class NotFoundError extends AppError {

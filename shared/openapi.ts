@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { REASON_CODES } from './reasons.js';
 import {
+  AppealSchema,
+  InformationAnswerSchema,
   MemberSchema,
   ProviderSchema,
   ReferralSchema,
@@ -68,6 +70,8 @@ export function openApiDocument() {
         Referral: json(ReferralSchema),
         Visit: json(VisitSchema),
         ReviewDecision: json(ReviewDecisionSchema),
+        InformationAnswer: json(InformationAnswerSchema),
+        Appeal: json(AppealSchema),
         ReasonCode: { type: 'string', enum: [...REASON_CODES] },
       },
     },
@@ -115,6 +119,45 @@ export function openApiDocument() {
         get: {
           security: secured,
           responses: { '200': ok('Determination notice'), ...errors(401, 403, 404) },
+        },
+      },
+      '/referrals/{id}/information': {
+        post: {
+          security: secured,
+          summary: 'Answer an information request (SPEC 10); the case is re-evaluated with the answer merged',
+          requestBody: body('InformationAnswer'),
+          responses: {
+            '202': ok('{referralId, status, changed, decisionDueAt}'),
+            ...errors(400, 401, 403, 404, 409, 413, 422),
+          },
+        },
+      },
+      '/referrals/{id}/appeals': {
+        post: {
+          security: secured,
+          summary: 'Appeal a denial, partial approval or stopped authorization (SPEC 11)',
+          requestBody: body('Appeal'),
+          responses: {
+            '202': ok('{appealId, referralId, subject, status, urgency, dueAt}'),
+            ...errors(400, 401, 403, 404, 409, 413, 422),
+          },
+        },
+      },
+      '/reports/prior-authorization': {
+        get: {
+          security: secured,
+          summary: 'CMS-0057-F prior authorization measures for a year (SPEC 12); CSV with Accept: text/csv',
+          parameters: [{ name: 'year', in: 'query', required: false, schema: { type: 'integer' } }],
+          responses: {
+            '200': {
+              description: 'The report',
+              content: {
+                'application/json': { schema: { type: 'object' } },
+                'text/csv': { schema: { type: 'string' } },
+              },
+            },
+            ...errors(401, 403, 422),
+          },
         },
       },
       '/referrals/{id}/visits': {

@@ -34,6 +34,10 @@ export const FUNCTION_NAMES = [
   'wf-rereview',
   'wf-record-continuation',
   'wf-record-failure',
+  'wf-request-information',
+  'wf-information-lapsed',
+  'wf-record-appeal',
+  'api-reports',
   'reconcile',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];

@@ -3,6 +3,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { TransientError } from '../errors.js';
 import { type EventPublisher, type TaskCallbacks, TaskGoneError, type WorkflowStarter } from '../ports.js';
+import type { AppealStarter } from '../usecases/appeals.js';
 
 /**
  * SDK clients, built once per module (cold start), so every invocation reuses their connections.
@@ -42,6 +43,17 @@ export function sfnWorkflowStarter(stateMachineArn: string): WorkflowStarter {
         if (err instanceof Error && err.name === 'ExecutionAlreadyExists') return;
         throw err;
       }
+    },
+  };
+}
+
+/** SPEC 11: one AppealWorkflow execution per appeal, named by the appeal id. */
+export function sfnAppealStarter(stateMachineArn: string): AppealStarter {
+  return {
+    async startAppeal(input) {
+      await sfnClient().send(
+        new StartExecutionCommand({ stateMachineArn, name: input.appealId, input: JSON.stringify(input) }),
+      );
     },
   };
 }

@@ -1,47 +1,67 @@
-import { ConditionFailedError, type Repository } from '../data/repository.js';
+import { ConditionFailedError, type Repository, type Transaction } from '../data/repository.js';
 import { yearOf } from '../dates.js';
 import { NotFoundError } from '../errors.js';
 import { type Clock, FINAL_STATUSES, type LineResult, type ReferralRecord } from '../model.js';
 import { logger } from '../observability.js';
-import { type Authorization, authorizationFor, type Determination, determine } from '../policy/determine.js';
+import { type Authorization, authorizationFor } from '../policy/determine.js';
+import { type CaseDetermination, determineCase } from '../policy/information.js';
 import type { ReasonCode } from '../reasons.js';
+import { decisionIncrement } from '../report.js';
+import type { RequestedItem, ReviewOutcome } from '../schemas.js';
 import { loadReferral, nowIso, secondsUntil } from './common.js';
 
 /** The AuthorizationWorkflow's state as the tasks see it. */
 export interface AuthorizationState {
   referralId: string;
+  /**
+   * The workflow's pass over the case: 0 at first, one more after each information request ends
+   * (answered or lapsed, SPEC 10). Each pass opens its own review.
+   */
+  round?: number;
+  /** Set on the pass after an information request ran out unanswered. */
+  informationNotReceived?: boolean;
   evaluation?: Evaluation;
   decision?: ReviewerDecision;
   failure?: { Error?: string; Cause?: string };
 }
 
+/** Where the workflow goes after Evaluate (its `Route?` choice). */
+export type EvaluationNext = 'RECORD' | 'REVIEW' | 'REQUEST_INFORMATION';
+
 export interface Evaluation {
   referralId: string;
+  next: EvaluationNext;
   needsReview: boolean;
   reviewTimeoutSeconds: number;
   alreadyFinal: boolean;
-  determination: Determination;
+  determination: CaseDetermination;
   /**
    * The referral's version when it was evaluated: RecordDetermination records an automatic
    * determination in place against it, without reading the referral again.
    */
   referralVersion?: number;
+  /** What the report counts (SPEC 12), so the in-place record needs no read. */
+  receivedAt: string;
+  urgency: 'standard' | 'expedited';
+  /** An information request extended the decision time. */
+  extended: boolean;
 }
 
 /** What the decision handler sends back through the task token. */
 export interface ReviewerDecision {
   reviewId: string;
-  outcome: 'APPROVE' | 'DENY' | 'CONTINUE' | 'STOP';
+  outcome: ReviewOutcome;
   reasonCodes: ReasonCode[];
   note?: string;
   approvedVisits?: number;
+  requested?: RequestedItem[];
   reviewer: { id: string; credential: string };
   decidedAt: string;
 }
 
 async function loadContext(repo: Repository, referral: ReferralRecord) {
   const r = referral.request;
-  const certifierNpi = r.clinical.planOfCare?.certifiedByNpi;
+  const certifierNpi = r.clinical?.planOfCare?.certifiedByNpi;
   const needCertifier =
     certifierNpi && certifierNpi !== r.orderingProviderNpi && certifierNpi !== r.renderingProviderNpi;
   // Independent reads, in one round trip.
@@ -60,15 +80,21 @@ async function loadContext(repo: Repository, referral: ReferralRecord) {
   };
 }
 
-/** Evaluate: eligibility, provider, codes and clinical criteria (SPEC 5), as one pure call over loaded data. */
+/**
+ * Evaluate: eligibility, provider, codes and clinical criteria (SPEC 5), as one pure call over loaded
+ * data. On a later pass (SPEC 10) the same policy runs on the case as the answer left it; after an
+ * unanswered request the review it opens carries INFORMATION_NOT_RECEIVED.
+ */
 export async function evaluateReferral(
   repo: Repository,
   clock: Clock,
-  referralId: string,
+  state: Pick<AuthorizationState, 'referralId' | 'round' | 'informationNotReceived'>,
 ): Promise<Evaluation> {
+  const { referralId } = state;
+  const round = state.round ?? 0;
   const referral = await loadReferral(repo, referralId);
   const ctx = await loadContext(repo, referral);
-  const determination = determine({
+  const determination = determineCase({
     referral: referral.request,
     member: ctx.member,
     renderingProvider: ctx.renderingProvider,
@@ -77,16 +103,35 @@ export async function evaluateReferral(
     visitsRecordedThisYear: ctx.visitsRecordedThisYear,
     receivedAt: referral.receivedAt,
   });
+  if (state.informationNotReceived && determination.status === 'PENDING_REVIEW') {
+    determination.reasons = unique<ReasonCode>([...determination.reasons, 'INFORMATION_NOT_RECEIVED']);
+  }
   const alreadyFinal = FINAL_STATUSES.includes(referral.status);
-  logger.info('referral evaluated', { referralId, status: determination.status, alreadyFinal });
+  const next = nextStep(alreadyFinal, determination, round);
+  logger.info('referral evaluated', { referralId, status: determination.status, alreadyFinal, round, next });
   return {
     referralId,
-    needsReview: !alreadyFinal && determination.status === 'PENDING_REVIEW',
+    next,
+    needsReview: next === 'REVIEW',
     reviewTimeoutSeconds: secondsUntil(referral.decisionDueAt, clock),
     alreadyFinal,
     determination,
     referralVersion: referral.version,
+    receivedAt: referral.receivedAt,
+    urgency: referral.request.urgency,
+    extended: (referral.informationRequests?.length ?? 0) > 0,
   };
+}
+
+/**
+ * A case the rules can decide is recorded; one they cannot goes to a reviewer. A case without its
+ * clinical section is asked for it once, on the first pass: if the answer still lacks it, or none
+ * comes, a reviewer decides (the software never denies for want of an answer).
+ */
+function nextStep(alreadyFinal: boolean, det: CaseDetermination, round: number): EvaluationNext {
+  if (alreadyFinal || det.status !== 'PENDING_REVIEW') return 'RECORD';
+  if (det.informationNeeded && round === 0) return 'REQUEST_INFORMATION';
+  return 'REVIEW';
 }
 
 function toAuthorizationRecord(a: Authorization, lines: LineResult[], reasons: ReasonCode[]) {
@@ -101,6 +146,32 @@ function toAuthorizationRecord(a: Authorization, lines: LineResult[], reasons: R
     validTo: a.validTo,
     approvedCpts: lines.filter((l) => l.status === 'APPROVED').map((l) => l.cpt),
   };
+}
+
+/**
+ * SPEC 12: the first determination of a referral counts in its year's report aggregate, in the
+ * same transaction that records it.
+ */
+function countInReport(tx: Transaction, referral: ReferralRecord) {
+  if (referral.reportYear !== undefined || !referral.decidedAt) return;
+  if (
+    referral.status !== 'APPROVED' &&
+    referral.status !== 'PARTIALLY_APPROVED' &&
+    referral.status !== 'DENIED'
+  )
+    return;
+  const year = yearOf(referral.decidedAt);
+  referral.reportYear = year;
+  tx.countDecision(
+    year,
+    referral.request.urgency,
+    decisionIncrement({
+      status: referral.status,
+      receivedAt: referral.receivedAt,
+      decidedAt: referral.decidedAt,
+      extended: (referral.informationRequests?.length ?? 0) > 0,
+    }),
+  );
 }
 
 function unique<T>(xs: T[]): T[] {
@@ -176,6 +247,7 @@ export async function recordDetermination(repo: Repository, clock: Clock, state:
   }
   delete referral.proposedAuthorization;
   const tx = repo.transaction();
+  countInReport(tx, referral);
   if (decision) {
     const review = await repo.getReview(decision.reviewId);
     if (review) tx.putReview({ ...review, recorded: true }, 'any');
@@ -227,10 +299,24 @@ async function recordAutomaticInPlace(
   if (det.authorization) {
     set.push([['authorization'], toAuthorizationRecord(det.authorization, det.lines, [])]);
   }
+  const tx = repo.transaction();
+  if (status !== 'PENDING_REVIEW') {
+    const year = yearOf(at);
+    set.push([['reportYear'], year]);
+    tx.countDecision(
+      year,
+      evaluation.urgency,
+      decisionIncrement({
+        status,
+        receivedAt: evaluation.receivedAt,
+        decidedAt: at,
+        extended: evaluation.extended,
+      }),
+    );
+  }
   try {
     await repo.commit(
-      repo
-        .transaction()
+      tx
         .updateReferral(referralId, expectedVersion, { set, remove: [['proposedAuthorization']] })
         .addHistory(referralId, { at, actor: 'system', event: 'DETERMINED', status, reasons: det.reasons }),
     );

@@ -8,6 +8,8 @@ import { assertCanRead } from './common.js';
 const HEADLINES = {
   RECEIVED: 'We have received the request and are reviewing it.',
   PENDING_REVIEW: 'A licensed clinical reviewer is reviewing this request. No decision has been made yet.',
+  PENDING_INFORMATION:
+    'We have asked the clinic for more information. No decision has been made yet; the decision time starts again when the answer arrives.',
   APPROVED: 'The request is approved.',
   PARTIALLY_APPROVED: 'The request is approved in part.',
   DENIED: 'The request is denied.',

@@ -1,7 +1,16 @@
 import { ConditionFailedError, type Repository } from '../data/repository.js';
 import { toIsoDate } from '../dates.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
-import type { Caller, Clock, HistoryEntry, ReferralRecord, ReviewRecord, VisitRecord } from '../model.js';
+import type {
+  AppealRecord,
+  Caller,
+  Clock,
+  HistoryEntry,
+  InformationRequestRecord,
+  ReferralRecord,
+  ReviewRecord,
+  VisitRecord,
+} from '../model.js';
 import { withoutToken } from '../model.js';
 import { logger } from '../observability.js';
 import { decisionDueAt } from '../policy/determine.js';
@@ -208,5 +217,40 @@ export function referralView(
     }),
     history: history.map(historyView),
     failure: referral.failure ?? null,
+    informationRequests: (referral.informationRequests ?? []).map(informationRequestView),
+    appeals: (referral.appeals ?? []).map(appealView),
+  };
+}
+
+/** SPEC 10: what was asked, when, by whom, and what the answer changed. */
+export function informationRequestView(r: InformationRequestRecord) {
+  return {
+    round: r.round,
+    requestedAt: r.requestedAt,
+    requestedBy: actorView(r.requestedBy),
+    requested: r.requested.map((i) => ({ code: i.code, text: i.text })),
+    dueAt: r.dueAt,
+    status: r.answeredAt ? 'ANSWERED' : r.lapsedAt ? 'NOT_RECEIVED' : 'OPEN',
+    answeredAt: r.answeredAt ?? null,
+    note: r.note ?? null,
+    changes: r.changes ?? [],
+    lapsedAt: r.lapsedAt ?? null,
+  };
+}
+
+/** SPEC 11: each appeal and its outcome. */
+export function appealView(a: AppealRecord) {
+  return {
+    appealId: a.appealId,
+    subject: a.subject,
+    urgency: a.urgency,
+    receivedAt: a.receivedAt,
+    appealedStatus: a.appealedStatus,
+    note: a.note,
+    dueAt: a.dueAt,
+    reviewId: a.reviewId,
+    status: a.status,
+    decidedAt: a.decidedAt ?? null,
+    decidedBy: a.decidedBy ? { id: a.decidedBy.id, credential: a.decidedBy.credential } : null,
   };
 }

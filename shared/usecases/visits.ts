@@ -248,11 +248,11 @@ export async function reReviewVisit(repo: Repository, clock: Clock, event: unkno
   }
   const auth = referral.authorization!;
   if (!member) throw new NotFoundError(`Member of referral ${referralId}`);
-  const poc = referral.request.clinical.planOfCare;
+  const poc = referral.request.clinical?.planOfCare;
   const outcome = reReview({
     basis: auth.basis,
     lineOfBusiness: member.lineOfBusiness,
-    baselineMeasures: referral.request.clinical.outcomeMeasures,
+    baselineMeasures: referral.request.clinical?.outcomeMeasures ?? [],
     visits: bundle.visits.map((v) => ({
       visitId: v.visitId,
       date: v.visit.date,

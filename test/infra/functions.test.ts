@@ -80,7 +80,13 @@ describe('Lambda functions', () => {
         .map(([entry]) => entry.split('/')[1])
         .sort();
     expect(withVar('AUTH_WORKFLOW_ARN')).toEqual(['api-referrals', 'reconcile']);
-    expect(withVar('EVENT_BUS_NAME')).toEqual(['api-visits', 'reconcile', 'wf-escalate-review']);
+    expect(withVar('EVENT_BUS_NAME')).toEqual([
+      'api-visits',
+      'reconcile',
+      'wf-escalate-review',
+      'wf-request-information',
+    ]);
+    expect(withVar('APPEAL_WORKFLOW_ARN')).toEqual(['api-referrals']);
     const auth = ofType(s.serviceResources, 'AWS::StepFunctions::StateMachine').find(([id]) =>
       id.startsWith('AuthorizationWorkflow'),
     );

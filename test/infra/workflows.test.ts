@@ -29,7 +29,7 @@ interface State {
   TimeoutSecondsPath?: string;
   Retry?: { ErrorEquals: string[]; IntervalSeconds: number; MaxAttempts: number; BackoffRate: number }[];
   Catch?: { ErrorEquals: string[]; ResultPath?: string; Next: string }[];
-  Choices?: { Variable: string; BooleanEquals: boolean; Next: string }[];
+  Choices?: { Variable: string; BooleanEquals?: boolean; StringEquals?: string; Next: string }[];
   Default?: string;
   Error?: string;
 }
@@ -116,10 +116,13 @@ describe('AuthorizationWorkflow definition', () => {
     expect(Object.keys(states).sort()).toEqual(
       [
         'Evaluate',
-        'NeedsReview?',
+        'Route?',
         'OpenReview',
         'EscalateReview',
         'AwaitEscalatedReview',
+        'InformationRequested?',
+        'RequestInformation',
+        'InformationNotReceived',
         'RecordDetermination',
         'Done',
         'RecordFailure',
@@ -128,18 +131,50 @@ describe('AuthorizationWorkflow definition', () => {
     );
   });
 
-  it('evaluates the whole state, then routes on needsReview', () => {
+  it('evaluates the whole state, then routes to a review, an information request or the record', () => {
     expect(states.Evaluate).toMatchObject({
       Resource: fnArn('wf-evaluate'),
       ResultPath: '$.evaluation',
-      Next: 'NeedsReview?',
+      Next: 'Route?',
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordFailure' }],
     });
     expect(states.Evaluate?.Parameters).toBeUndefined();
-    expect(states['NeedsReview?']).toMatchObject({
-      Choices: [{ Variable: '$.evaluation.needsReview', BooleanEquals: true, Next: 'OpenReview' }],
+    expect(states['Route?']).toMatchObject({
+      Choices: [
+        { Variable: '$.evaluation.next', StringEquals: 'REVIEW', Next: 'OpenReview' },
+        { Variable: '$.evaluation.next', StringEquals: 'REQUEST_INFORMATION', Next: 'RequestInformation' },
+      ],
       Default: 'RecordDetermination',
     });
+  });
+
+  it('waits 14 days for requested information, then evaluates again (answered or not), never deciding on the timeout', () => {
+    expect(states['InformationRequested?']).toMatchObject({
+      Choices: [
+        { Variable: '$.decision.outcome', StringEquals: 'REQUEST_INFORMATION', Next: 'RequestInformation' },
+      ],
+      Default: 'RecordDetermination',
+    });
+    expect(states.RequestInformation).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: {
+        FunctionName: fnArn('wf-request-information'),
+        Payload: { 'state.$': '$', 'taskToken.$': '$$.Task.Token' },
+      },
+      TimeoutSeconds: 14 * 86_400,
+      Next: 'Evaluate',
+      Catch: [
+        { ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: 'InformationNotReceived' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordFailure' },
+      ],
+    });
+    // The answer (or the lapse) is the next pass's whole state: no ResultPath.
+    expect(states.RequestInformation?.ResultPath).toBeUndefined();
+    expect(states.InformationNotReceived).toMatchObject({
+      Resource: fnArn('wf-information-lapsed'),
+      Next: 'Evaluate',
+    });
+    expect(states.InformationNotReceived?.ResultPath).toBeUndefined();
   });
 
   it('waits for a reviewer with a task token until the policy deadline, then escalates', () => {
@@ -151,7 +186,7 @@ describe('AuthorizationWorkflow definition', () => {
       },
       TimeoutSecondsPath: '$.evaluation.reviewTimeoutSeconds',
       ResultPath: '$.decision',
-      Next: 'RecordDetermination',
+      Next: 'InformationRequested?',
       Catch: [
         { ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: 'EscalateReview' },
         { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordFailure' },
@@ -170,7 +205,7 @@ describe('AuthorizationWorkflow definition', () => {
       Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
       Parameters: { Payload: { escalated: true, kind: 'INITIAL' } },
       TimeoutSeconds: 86_400,
-      Next: 'RecordDetermination',
+      Next: 'InformationRequested?',
       Catch: [
         { ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: 'EscalateReview' },
         { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordFailure' },
