@@ -16,7 +16,7 @@ import { logger } from '../observability.js';
 import { decisionDueAt } from '../policy/determine.js';
 import type { WorkflowStarter } from '../ports.js';
 import { POLICY_VERSION } from '../reasons.js';
-import { parseReferral } from '../schemas.js';
+import { parseReferral, type ReferralCase } from '../schemas.js';
 import { actorOf, assertCanRead, bodyHash } from './common.js';
 
 export interface SubmitDeps {
@@ -51,15 +51,32 @@ export async function submitReferral(
       { field: 'Idempotency-Key', message: 'must be 1-128 letters, digits or ._:-' },
     ]);
   }
+  const request = parseReferral(body, toIsoDate(deps.clock.now()));
+  return submitCase(deps, caller, request, {
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey, bodyHash: bodyHash(body) }),
+  });
+}
+
+/**
+ * The intake every face of the desk shares (JSON, PAS): a parsed case, which may lack its clinical
+ * section (SPEC 8, 10: the workflow then asks for it). `idempotency` replays the first answer for
+ * the same key and body hash, and refuses the key with another body (409 IDEMPOTENCY_KEY_REUSED).
+ */
+export async function submitCase(
+  deps: SubmitDeps,
+  caller: Caller,
+  request: ReferralCase,
+  idempotency: { idempotencyKey?: string; bodyHash?: string } = {},
+): Promise<{ answer: SubmitAnswer; replayed: boolean }> {
+  if (!caller.portalId) throw new ForbiddenError('Portal users need a portalId claim to submit referrals.');
+  const { idempotencyKey } = idempotency;
+  const hash = idempotency.bodyHash ?? '';
   const now = deps.clock.now();
-  const request = parseReferral(body, toIsoDate(now));
-  const hash = idempotencyKey === undefined ? '' : bodyHash(body);
 
   if (idempotencyKey !== undefined) {
     const replay = await replayed(deps.repo, caller.portalId, idempotencyKey, hash);
     if (replay) return { answer: replay, replayed: true };
   }
-
   const receivedAt = now.toISOString();
   const record: ReferralRecord = {
     referralId: deps.newId(),
