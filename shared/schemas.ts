@@ -299,20 +299,31 @@ export type InformationCode = (typeof INFORMATION_CODES)[number];
 export const RequestedItemSchema = z.object({ code: z.enum(INFORMATION_CODES), text: Text(1000) }).strict();
 export type RequestedItem = z.output<typeof RequestedItemSchema>;
 
-/** Outcomes that need a note and a reason code: they refuse, stop, or keep a refusal. */
-const ADVERSE_OUTCOMES: readonly ReviewOutcome[] = ['DENY', 'STOP', 'UPHOLD'];
-
+/** The limits of a decision, also served to the console so its form refuses what the API would. */
+export const DECISION_RULES = {
+  /** These outcomes need a note and at least one reason code: they refuse, stop, or keep a refusal. */
+  justifiedOutcomes: ['DENY', 'STOP', 'UPHOLD'],
+  maxReasonCodes: 10,
+  noteMaxLength: 4000,
+  approvedVisits: { min: 1, max: 52 },
+} as const;
+const JUSTIFIED: readonly string[] = DECISION_RULES.justifiedOutcomes;
 export const ReviewDecisionSchema = z
   .object({
     outcome: z.enum(ALL_REVIEW_OUTCOMES),
-    reasonCodes: z.array(z.enum(REASON_CODES)).max(10).optional(),
-    note: z.string().trim().max(4000).optional(),
-    approvedVisits: z.number().int().min(1).max(52).optional(),
+    reasonCodes: z.array(z.enum(REASON_CODES)).max(DECISION_RULES.maxReasonCodes).optional(),
+    note: z.string().trim().max(DECISION_RULES.noteMaxLength).optional(),
+    approvedVisits: z
+      .number()
+      .int()
+      .min(DECISION_RULES.approvedVisits.min)
+      .max(DECISION_RULES.approvedVisits.max)
+      .optional(),
     requested: z.array(RequestedItemSchema).min(1).max(10).optional(),
   })
   .strict()
   .superRefine((d, ctx) => {
-    if (ADVERSE_OUTCOMES.includes(d.outcome)) {
+    if (JUSTIFIED.includes(d.outcome)) {
       if (!d.note) ctx.addIssue({ code: 'custom', path: ['note'], message: `a ${d.outcome} needs a note` });
       if (!d.reasonCodes?.length)
         ctx.addIssue({

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack, Stage } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { bundleConsoleApp } from '../../shared/console/bundle.js';
 
 /** The repository root: `functions/<name>/index.ts` entries and the lock file live here. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -70,6 +71,27 @@ export interface HandlerFunctionProps {
   /** Added to the defaults. */
   readonly environment?: Record<string, string>;
   readonly description?: string;
+  /**
+   * The function serves the reviewer console: its bundle carries the console's script, built from
+   * shared/console/app at synth (see shared/console/script.ts). @default false
+   */
+  readonly servesConsole?: boolean;
+}
+
+/**
+ * The console's script as a module esbuild injects into the function's bundle, with the flag that
+ * drops the build-it-now branch. Written under the cloud assembly at a fixed path (so the bundle,
+ * its source map and hence the asset hash are the same on every synth) and removed once bundled.
+ */
+function consoleScriptModule(scope: Construct) {
+  const dir = join(Stage.of(scope)?.outdir ?? REPO_ROOT, 'console-app');
+  const file = join(dir, 'script.js');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, `export const CONSOLE_APP_SCRIPT = ${JSON.stringify(bundleConsoleApp())};\n`);
+  return {
+    bundling: { define: { CONSOLE_APP_BUNDLED: 'true' }, inject: [file] },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /**
@@ -106,41 +128,49 @@ export class HandlerFunction extends Construct implements iam.IGrantable {
     this.logGroup.grantWrite(this.role);
     this.grantPrincipal = this.role;
 
-    // `Resource` keeps the function's logical id short: the construct id plus a hash.
-    this.function = new nodejs.NodejsFunction(this, 'Resource', {
-      entry,
-      handler: 'handler',
-      description: props.description,
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
-      timeout: props.timeout ?? API_TIMEOUT,
-      tracing: lambda.Tracing.ACTIVE,
-      logGroup: this.logGroup,
-      role: this.role,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      projectRoot: REPO_ROOT,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        // Error class names are what the state machines' Retry/Catch match on (shared/errors.ts spells them out too).
-        keepNames: true,
-        sourceMap: true,
-        // Bundle the pinned AWS SDK too, so what the tests ran is what Lambda runs.
-        externalModules: [],
-      },
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'prior-auth',
-        POWERTOOLS_METRICS_NAMESPACE: 'PriorAuth',
-        LOG_LEVEL: 'INFO',
-        TABLE_NAME: props.table.tableName,
-        ...props.environment,
-      },
-    });
+    // Bundling runs inside the NodejsFunction constructor, and only for stacks that are bundled.
+    const consoleScript =
+      props.servesConsole && Stack.of(this).bundlingRequired ? consoleScriptModule(this) : undefined;
+    try {
+      // `Resource` keeps the function's logical id short: the construct id plus a hash.
+      this.function = new nodejs.NodejsFunction(this, 'Resource', {
+        entry,
+        handler: 'handler',
+        description: props.description,
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: 512,
+        timeout: props.timeout ?? API_TIMEOUT,
+        tracing: lambda.Tracing.ACTIVE,
+        logGroup: this.logGroup,
+        role: this.role,
+        depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+        projectRoot: REPO_ROOT,
+        bundling: {
+          format: nodejs.OutputFormat.ESM,
+          target: 'node22',
+          mainFields: ['module', 'main'],
+          banner: ESM_REQUIRE_BANNER,
+          minify: true,
+          // Error class names are what the state machines' Retry/Catch match on (shared/errors.ts spells them out too).
+          keepNames: true,
+          sourceMap: true,
+          // Bundle the pinned AWS SDK too, so what the tests ran is what Lambda runs.
+          externalModules: [],
+          ...consoleScript?.bundling,
+        },
+        environment: {
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'prior-auth',
+          POWERTOOLS_METRICS_NAMESPACE: 'PriorAuth',
+          LOG_LEVEL: 'INFO',
+          TABLE_NAME: props.table.tableName,
+          ...props.environment,
+        },
+      });
+    } finally {
+      consoleScript?.remove();
+    }
 
     const cfn = this.function.node.defaultChild as lambda.CfnFunction;
     cfn.addMetadata(ENTRY_METADATA_KEY, entryPath(props.name));

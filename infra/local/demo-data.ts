@@ -83,3 +83,9 @@ export const DEMO_USERS = {
   reviewerPt: { role: 'reviewer', sub: 'rev-pt-1', credential: 'PT' },
   admin: { role: 'admin', sub: 'admin-1' },
 } as const;
+
+/** The console's demo sign-in buttons: the local stack gives them to its page (the deployed page has none). */
+export const DEMO_REVIEWERS = [
+  { label: 'Dr. Demo Reviewer (MD)', claims: DEMO_USERS.reviewerMd },
+  { label: 'Demo Physical Therapist (PT)', claims: DEMO_USERS.reviewerPt },
+];

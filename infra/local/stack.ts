@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MalformedRequestError, toErrorResponse } from '../../shared/errors.js';
 import { logger } from '../../shared/observability.js';
 import { buildApp } from '../build-app.js';
+import { DEMO_REVIEWERS } from './demo-data.js';
 import { type DynamoDbLocal, ensureTables, localDynamoDbConfig, startDynamoDbLocal } from './dynamodb.js';
 import {
   createEventsProtocolHandler,
@@ -119,6 +120,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     AWS_ENDPOINT_URL_SFN: awsEndpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: awsEndpoint,
     ...Object.assign({}, ...[...model.functions.values()].map((f) => f.environment)),
+    // The console's page offers these as demo sign-ins (its token route is local only).
+    CONSOLE_DEMO_REVIEWERS: JSON.stringify(DEMO_REVIEWERS),
   });
   // The handlers share this process's one logger; keep the console readable unless asked otherwise.
   logger.setLogLevel((process.env.LOCAL_LOG_LEVEL ?? 'WARN') as 'WARN');

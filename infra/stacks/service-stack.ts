@@ -111,6 +111,7 @@ export class ServiceStack extends Stack {
           table,
           logKey: key,
           timeout: name.startsWith('wf-') ? WORKFLOW_TASK_TIMEOUT : undefined,
+          servesConsole: name === 'api-console',
         }),
       ]),
     ) as Record<FunctionName, HandlerFunction>;

@@ -1,12 +1,14 @@
 /**
  * What the reviewer console needs to know without asking the API: every reason code's title,
  * sentence and policy text (SPEC 5.6, for the reason-code picker and the criteria table), the
- * outcome-measure scales (SPEC 6.2, for the progress chart) and the review outcomes (SPEC 7).
- * Serialised into the page once, at module load.
+ * outcome-measure scales (SPEC 6.2, for the progress chart), the review outcomes and the limits
+ * of a decision (SPEC 7), and the demo reviewers where the host has them (the local stack only).
+ * Serialised into the page's JSON data block once, when the page is built.
  */
+import * as z from 'zod';
 import { CATALOGUE, type CatalogueEntry } from '../catalogue.js';
 import { REASON_CODES, type ReasonCode } from '../reasons.js';
-import { INSTRUMENTS, REVIEW_OUTCOMES } from '../schemas.js';
+import { DECISION_RULES, INSTRUMENTS, REVIEW_OUTCOMES } from '../schemas.js';
 
 /** Each criterion of SPEC 4.2, its plain name, and the reason codes that speak to it (first: the default). */
 export const CRITERIA_LABELS = [
@@ -43,21 +45,35 @@ export const REASON_GROUPS = [
   { kind: 'approval', label: 'Criteria met' },
 ] as const;
 
+/** A demo sign-in button: the claims the local stack's token endpoint signs. */
+export const DemoReviewerSchema = z.object({
+  label: z.string().min(1),
+  claims: z.object({ role: z.literal('reviewer'), sub: z.string().min(1), credential: z.string().min(1) }),
+});
+export type DemoReviewer = z.infer<typeof DemoReviewerSchema>;
+
 export interface ConsoleData {
   reasons: CatalogueEntry[];
   criteria: typeof CRITERIA_LABELS;
   groups: typeof REASON_GROUPS;
   instruments: typeof INSTRUMENTS;
   outcomes: typeof REVIEW_OUTCOMES;
+  decision: typeof DECISION_RULES;
+  /** Empty in the deployed page: there, reviewers paste an ID token. */
+  demoReviewers: DemoReviewer[];
 }
 
-export const CONSOLE_DATA: ConsoleData = {
-  reasons: REASON_CODES.map((code) => CATALOGUE[code]),
-  criteria: CRITERIA_LABELS,
-  groups: REASON_GROUPS,
-  instruments: INSTRUMENTS,
-  outcomes: REVIEW_OUTCOMES,
-};
+export function consoleData(demoReviewers: readonly DemoReviewer[] = []): ConsoleData {
+  return {
+    reasons: REASON_CODES.map((code) => CATALOGUE[code]),
+    criteria: CRITERIA_LABELS,
+    groups: REASON_GROUPS,
+    instruments: INSTRUMENTS,
+    outcomes: REVIEW_OUTCOMES,
+    decision: DECISION_RULES,
+    demoReviewers: [...demoReviewers],
+  };
+}
 
 /** JSON safe to place inside a <script> element: no `<`, and no line separators that old parsers choke on. */
 export function scriptSafeJson(value: unknown): string {

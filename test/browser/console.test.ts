@@ -1,7 +1,9 @@
 /**
  * The reviewer console in a real browser against the real local stack (no mocks): a reviewer
  * signs in, works pended referrals from the queue to a decision, the form refuses a denial
- * without a note, and a continuation review shows the visit timeline and progress chart.
+ * without a note, and a continuation review shows the visit timeline and progress chart with the
+ * API's own progress figures. The page builds its DOM from text only (markup in a referral stays
+ * text), every control has a label, and the CSP is never violated.
  * Screenshots of each step go to test-artifacts/console/ (git-ignored).
  */
 import { randomUUID } from 'node:crypto';
@@ -11,6 +13,9 @@ import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
+import { bundleConsoleApp } from '../../shared/console/bundle.js';
+import { buildConsolePage } from '../../shared/console/page.js';
+import { consoleData } from '../../shared/console/reason-texts.js';
 import { referralBody, visitBody } from '../fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -30,6 +35,9 @@ describe.skipIf(!haveStack)('reviewer console on the local stack', () => {
   let portalToken: string;
   let reviewerToken: string;
   const decisionPosts: string[] = [];
+  /** Every request a page made, as `METHOD path`, and every error it logged (a failed load is one). */
+  const requests = new Map<Page, string[]>();
+  const consoleErrors = new Map<Page, string[]>();
   /** Script errors and CSP violations in any page: each test ends by checking there were none. */
   const pageProblems: string[] = [];
 
@@ -88,9 +96,13 @@ describe.skipIf(!haveStack)('reviewer console on the local stack', () => {
       if (req.method() === 'POST' && req.url().endsWith('/decision')) decisionPosts.push(req.url());
     });
     page.on('pageerror', (err) => pageProblems.push(`page error: ${err.message}`));
+    requests.set(page, []);
+    consoleErrors.set(page, []);
+    page.on('request', (req) => requests.get(page)?.push(`${req.method()} ${new URL(req.url()).pathname}`));
     page.on('console', (msg) => {
-      if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text()))
-        pageProblems.push(`console: ${msg.text()}`);
+      if (msg.type() !== 'error') return;
+      consoleErrors.get(page)?.push(msg.text());
+      if (/Content Security Policy|Refused to/i.test(msg.text())) pageProblems.push(`console: ${msg.text()}`);
     });
     return page;
   }
@@ -107,6 +119,9 @@ describe.skipIf(!haveStack)('reviewer console on the local stack', () => {
 
   /** The whole page, and what the reviewer sees in the 1280×800 window. */
   async function shot(page: Page, name: string) {
+    // On every page the console shows: a fixed title, and no member id in the URL.
+    await expect(page.title()).resolves.toBe('Reviewer console');
+    expect(page.url()).not.toContain('M-1001');
     await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
     await page.screenshot({ path: join(ARTIFACTS, `${name}-window.png`) });
   }
@@ -116,6 +131,9 @@ describe.skipIf(!haveStack)('reviewer console on the local stack', () => {
     await expect(page.title()).resolves.toBe('Reviewer console');
     await page.getByTestId('signin-reviewer-rev-md-1').waitFor();
     await expect(unlabelledControls(page)).resolves.toEqual([]);
+    // Loading the sign-in asks the API nothing: the demo reviewers came with the page.
+    expect(requests.get(page)).toEqual(['GET /console']);
+    expect(consoleErrors.get(page)).toEqual([]);
     await shot(page, '01-sign-in');
     await page.getByTestId('signin-reviewer-rev-md-1').click();
     await page.getByTestId('queue-updated').filter({ hasText: 'Updated' }).waitFor();
@@ -204,6 +222,14 @@ describe.skipIf(!haveStack)('reviewer console on the local stack', () => {
       expect(await page.content()).not.toContain('taskToken');
       await expect(unlabelledControls(page)).resolves.toEqual([]);
       await shot(page, '03-review-initial');
+
+      // What an approval grants is the API's proposal, quoted as it is.
+      const detail = await call('GET', `/reviews/${reviewId}`, reviewerToken);
+      const proposed = detail.proposedAuthorization;
+      expect(proposed.visitsAuthorized).toBeGreaterThan(0);
+      await expect(page.getByTestId('visits-hint').textContent()).resolves.toContain(
+        `${proposed.visitsAuthorized} visits, valid ${proposed.validFrom} to ${proposed.validTo}`,
+      );
 
       await page.getByTestId('outcome-APPROVE').check();
       await page
@@ -355,6 +381,19 @@ describe.skipIf(!haveStack)('reviewer console on the local stack', () => {
       expect(label).toContain('32 or lower');
       expect(label).toContain('visit 4: 36');
       expect(await page.getByTestId('progress-chart').getAttribute('role')).toBe('img');
+      // The judgement is the API's: the review's progress figures, quoted.
+      const detail = await call('GET', `/reviews/${review.reviewId}`, reviewerToken);
+      expect(detail.progress).toMatchObject({ baseline: 42, latest: 36, latestAtVisit: 4, improvement: 6 });
+      expect(detail.progress.meaningful).toBe(false);
+      expect(label).toContain('Latest 36 (visit 4) is 6 points better than baseline, less than the MCID.');
+      await expect(page.getByTestId('progress-verdict').textContent()).resolves.toBe(
+        'Latest 36 (visit 4) is 6 points better than baseline, less than the MCID.',
+      );
+      // Each visit's row carries that visit's re-review figures; visit 3 reported no score.
+      await page.getByTestId('progress-table').locator('xpath=ancestor::details').locator('summary').click();
+      await expect(page.getByTestId('progress-visit-1').textContent()).resolves.toBe('Visit 140+2no');
+      await expect(page.getByTestId('progress-visit-4').textContent()).resolves.toBe('Visit 436+6no');
+      expect(await page.getByTestId('progress-visit-3').count()).toBe(0);
       for (const n of [1, 2, 3, 4]) await page.getByTestId(`visit-${n}`).waitFor();
       await expect(page.getByTestId('visit-4').textContent()).resolves.toContain('NO_MEANINGFUL_PROGRESS');
       await expect(page.getByTestId('visit-1').textContent()).resolves.toContain('97124');
@@ -373,6 +412,67 @@ describe.skipIf(!haveStack)('reviewer console on the local stack', () => {
       expect(pageProblems).toEqual([]);
     },
     120_000,
+  );
+
+  test.skipIf(!haveChromium)(
+    'the deployed page (no demo reviewers) asks nothing of the API and signs in with a pasted ID token',
+    async () => {
+      // The page as the deployed function builds it: the same script, no demo reviewers.
+      const deployed = buildConsolePage(bundleConsoleApp(), consoleData());
+      const page = await newPage();
+      await page.route(`${stack.url}/console`, (route) =>
+        route.fulfill({ status: 200, headers: deployed.headers, body: deployed.html }),
+      );
+      await page.goto(`${stack.url}/console`);
+      await page.getByTestId('signin-token').waitFor();
+      await expect(page.locator('main').textContent()).resolves.toContain(
+        'Demo sign-in is available on the local stack only',
+      );
+      expect(await page.getByTestId('demo-reviewers').count()).toBe(0);
+      await expect(unlabelledControls(page)).resolves.toEqual([]);
+
+      await page.getByTestId('signin-token').fill('not a token');
+      await page.getByTestId('signin-token-submit').click();
+      await page.getByTestId('signin-token-error').waitFor();
+      await expect(page.getByTestId('signin-token').getAttribute('aria-invalid')).resolves.toBe('true');
+      await expect(focusedId(page)).resolves.toBe('token-input');
+      await shot(page, '11-deployed-sign-in');
+
+      await page.getByTestId('signin-token').fill(reviewerToken);
+      await page.getByTestId('signin-token-submit').click();
+      await page.getByTestId('queue-updated').filter({ hasText: 'Updated' }).waitFor();
+      await expect(page.getByTestId('signed-in-as').textContent()).resolves.toContain('rev-pt-1 (PT)');
+      expect(requests.get(page)).toEqual(['GET /console', 'GET /reviews']);
+      expect(consoleErrors.get(page)).toEqual([]);
+      await page.close();
+      expect(pageProblems).toEqual([]);
+    },
+    60_000,
+  );
+
+  test.skipIf(!haveChromium)(
+    "markup in a referral's text is shown as text, never parsed",
+    async () => {
+      const markup = '<img src="x" data-injected="1"><b data-injected="1">bold?</b>';
+      const { reviewId } = await pendedReferral({
+        expectedImprovement: { withinWeeks: 14 },
+        objectiveFindings: [markup],
+        therapeuticBenefit: markup,
+      });
+      const page = await newPage();
+      await signIn(page);
+      await queueRow(page, reviewId);
+      await page.getByTestId(`open-review-${reviewId}`).click();
+      await page.getByTestId('clinical-request').waitFor();
+      await expect(page.getByTestId('clinical-request').textContent()).resolves.toContain(markup);
+      expect(await page.locator('[data-injected]').count()).toBe(0);
+      // No request for the image either.
+      expect(requests.get(page)?.filter((r) => r.endsWith('/x'))).toEqual([]);
+      await shot(page, '12-markup-as-text');
+      await page.close();
+      expect(pageProblems).toEqual([]);
+    },
+    90_000,
   );
 
   test.skipIf(!haveChromium)(
