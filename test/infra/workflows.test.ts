@@ -36,7 +36,7 @@ interface State {
 
 let s: Synthesized;
 let workflows: Record<
-  'AuthorizationWorkflow' | 'ContinuationReviewWorkflow',
+  'AuthorizationWorkflow' | 'ContinuationReviewWorkflow' | 'AppealWorkflow',
   { resource: CfnResource; asl: Json }
 >;
 let fnArn: (name: string) => string;
@@ -50,6 +50,7 @@ beforeAll(() => {
   workflows = {
     AuthorizationWorkflow: load('AuthorizationWorkflow'),
     ContinuationReviewWorkflow: load('ContinuationReviewWorkflow'),
+    AppealWorkflow: load('AppealWorkflow'),
   };
   const fns = projectFunctions(s.serviceResources);
   fnArn = (name) =>
@@ -58,7 +59,11 @@ beforeAll(() => {
 
 const statesOf = (asl: Json) => asl.States as Record<string, State>;
 
-describe.each(['AuthorizationWorkflow', 'ContinuationReviewWorkflow'] as const)('%s', (name) => {
+describe.each([
+  'AuthorizationWorkflow',
+  'ContinuationReviewWorkflow',
+  'AppealWorkflow',
+] as const)('%s', (name) => {
   it('is a Standard state machine with X-Ray and ALL-level logging to a KMS log group, without execution data', () => {
     const props = workflows[name].resource.Properties;
     expect(props?.StateMachineType).toBe('STANDARD');
@@ -93,13 +98,13 @@ describe.each(['AuthorizationWorkflow', 'ContinuationReviewWorkflow'] as const)(
     const lambdaTasks = Object.entries(statesOf(workflows[name].asl)).filter(
       ([, state]) => state.Type === 'Task' && JSON.stringify(state).includes(':lambda:'),
     );
-    expect(lambdaTasks.length).toBeGreaterThanOrEqual(6);
+    expect(lambdaTasks.length).toBeGreaterThanOrEqual(name === 'AppealWorkflow' ? 5 : 6);
     for (const [stateName, state] of lambdaTasks) {
       expect(state.Retry, stateName).toEqual([
         { ErrorEquals: RETRYABLE_ERRORS, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 },
       ]);
       // Recording a failure is the last resort: if that fails too, the execution fails (and alarms).
-      if (/Record(Continuation)?Failure/.test(stateName)) continue;
+      if (/Record(Continuation|Appeal)?Failure/.test(stateName)) continue;
       expect(state.Catch?.at(-1)?.ErrorEquals, stateName).toEqual(['States.ALL']);
     }
   });
@@ -337,5 +342,49 @@ describe('ContinuationReviewWorkflow definition', () => {
       Next: 'Failed',
     });
     expect(states.Failed?.Type).toBe('Fail');
+  });
+});
+
+describe('AppealWorkflow definition (SPEC 11)', () => {
+  let states: Record<string, State>;
+  beforeAll(() => {
+    states = statesOf(workflows.AppealWorkflow.asl);
+  });
+
+  it('is the review loop of the other workflows, then RecordAppeal', () => {
+    expect(workflows.AppealWorkflow.asl.StartAt).toBe('OpenAppealReview');
+    expect(Object.keys(states).sort()).toEqual(
+      [
+        'OpenAppealReview',
+        'EscalateAppealReview',
+        'AwaitEscalatedAppealReview',
+        'RecordAppeal',
+        'AppealDecided',
+        'RecordAppealFailure',
+        'Failed',
+      ].sort(),
+    );
+    expect(states.OpenAppealReview).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: {
+        FunctionName: fnArn('wf-open-review'),
+        Payload: { 'state.$': '$', 'taskToken.$': '$$.Task.Token', kind: 'APPEAL', escalated: false },
+      },
+      TimeoutSecondsPath: '$.reviewTimeoutSeconds',
+      ResultPath: '$.decision',
+      Next: 'RecordAppeal',
+      Catch: [
+        { ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: 'EscalateAppealReview' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordAppealFailure' },
+      ],
+    });
+    expect(states.AwaitEscalatedAppealReview).toMatchObject({ TimeoutSeconds: 86_400, Next: 'RecordAppeal' });
+    expect(states.EscalateAppealReview).toMatchObject({
+      Resource: fnArn('wf-escalate-review'),
+      Parameters: { 'state.$': '$', kind: 'APPEAL' },
+      Next: 'AwaitEscalatedAppealReview',
+    });
+    expect(states.RecordAppeal).toMatchObject({ Resource: fnArn('wf-record-appeal'), Next: 'AppealDecided' });
+    expect(states.Failed).toMatchObject({ Type: 'Fail', Error: 'AppealFailed' });
   });
 });
