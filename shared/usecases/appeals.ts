@@ -7,7 +7,6 @@ import { ConditionFailedError, type Repository } from '../data/repository.js';
 import { addDays, addHours, toIsoDate, yearOf } from '../dates.js';
 import { ConflictError, NotFoundError, TransientError } from '../errors.js';
 import type { Actor, AppealRecord, Caller, Clock, ReferralRecord } from '../model.js';
-import { FINAL_STATUSES } from '../model.js';
 import { logger } from '../observability.js';
 import { authorizationFor, visitsLeftThisYear } from '../policy/determine.js';
 import { mergeInformation } from '../policy/information.js';
@@ -260,13 +259,4 @@ async function visitsLeft(repo: Repository, referral: ReferralRecord, today: str
     visitsLeft: visitsLeftThisYear(member, used),
     extensionBlock: member.massageTherapy.extensionBlock,
   };
-}
-
-/** Is the referral's status one an appeal can change? (For the console and the notice.) */
-export function canAppeal(referral: ReferralRecord): boolean {
-  return (
-    (referral.authorization?.status === 'STOPPED' ||
-      (FINAL_STATUSES.includes(referral.status) && referral.status !== 'APPROVED')) &&
-    !(referral.appeals ?? []).some((a) => a.status === 'OPEN')
-  );
 }
