@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/cleanup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // E2E suites each start their own local stack; keep them from fighting over two cores.

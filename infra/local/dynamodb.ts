@@ -59,7 +59,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
 
   const port = options.port ?? (await freePort());
   const home = packageLibDir();
-  // Spawned directly (not via the package's spawn()) to pass absolute paths and -disableTelemetry.
+  // Spawned directly: the package's spawn() takes no -disableTelemetry (no traffic off this machine)
+  // and no JVM flags (java.io.tmpdir keeps the extracted sqlite4java library out of the system temp).
+  const tmp = join(dataDir, 'tmp');
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
   const child = spawn(
     java,
     [
@@ -67,6 +71,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
       '-XX:+UseSerialGC',
       '-XX:TieredStopAtLevel=1',
       `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+      `-Djava.io.tmpdir=${tmp}`,
       '-jar',
       join(home, 'DynamoDBLocal.jar'),
       '-sharedDb',

@@ -315,7 +315,9 @@ export interface LocalEventBridgeOptions {
 export interface LocalEventBridge {
   putEvents(entries: PutEventsEntryInput[]): Promise<PutEventsResponse>;
   sendToQueue(queueUrlOrArn: string, body: string): Promise<void>;
-  /** Records in the queue store, optionally only one queue's (by ARN or URL). */
+  /** The messages on one queue (by ARN or URL). */
+  messages(queueUrlOrArn: string): QueueRecord[];
+  /** Records on the rules' dead-letter queues only, optionally one of them (by ARN or URL). */
   dlq(queueUrlOrArn?: string): QueueRecord[];
   /** Resolves once every delivery in flight has finished (delivered or dead-lettered). */
   idle(): Promise<void>;
@@ -502,10 +504,21 @@ export function createLocalEventBridge(opts: LocalEventBridgeOptions): LocalEven
       persist({ at: new Date().toISOString(), queueArn: queueUrlOrArn, messageId: randomUUID(), body });
     },
 
-    dlq(queueUrlOrArn) {
-      if (queueUrlOrArn === undefined) return [...store];
+    messages(queueUrlOrArn) {
       const key = queueKey(queueUrlOrArn);
       return store.filter((r) => queueKey(r.queueArn) === key);
+    },
+
+    dlq(queueUrlOrArn) {
+      const keys = new Set(
+        opts.rules.flatMap((r) =>
+          r.targets.flatMap((t) => (t.deadLetterArn ? [queueKey(t.deadLetterArn)] : [])),
+        ),
+      );
+      const only = queueUrlOrArn === undefined ? undefined : queueKey(queueUrlOrArn);
+      return store.filter(
+        (r) => keys.has(queueKey(r.queueArn)) && (only === undefined || only === queueKey(r.queueArn)),
+      );
     },
 
     async idle() {

@@ -2,13 +2,7 @@
 // unchanged @aws-sdk/client-sfn with only `endpoint` pointed here.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  type ExecutionDescription,
-  type ExecutionStatus,
-  type HistoryEvent,
-  type LocalStepFunctions,
-  SfnServiceError,
-} from './stepfunctions.js';
+import { type LocalStepFunctions, SfnServiceError } from './stepfunctions.js';
 
 export interface AwsJsonResponse {
   status: number;
@@ -20,7 +14,6 @@ export type AwsJsonHandler = (target: string, body: unknown) => Promise<AwsJsonR
 
 // The SDK takes the error name from the part of `__type` after '#'.
 const SFN_ERROR_NAMESPACE = 'com.amazonaws.swf.service.v2.model#';
-const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
 type Obj = Record<string, unknown>;
 
@@ -39,31 +32,8 @@ function str(body: Obj, field: string, required = false): string | undefined {
   return v;
 }
 
-function page<T>(items: T[], body: Obj): { items: T[]; nextToken?: string } {
-  const max =
-    typeof body.maxResults === 'number' && body.maxResults > 0 ? Math.min(body.maxResults, 1000) : 100;
-  const start = typeof body.nextToken === 'string' ? Number.parseInt(body.nextToken, 10) || 0 : 0;
-  const slice = items.slice(start, start + max);
-  return start + max < items.length ? { items: slice, nextToken: String(start + max) } : { items: slice };
-}
-
-function executionSummary(d: ExecutionDescription): Obj {
-  const out: Obj = {
-    executionArn: d.executionArn,
-    stateMachineArn: d.stateMachineArn,
-    name: d.name,
-    status: d.status,
-    startDate: epochSeconds(d.startDate),
-  };
-  if (d.stopDate) out.stopDate = epochSeconds(d.stopDate);
-  return out;
-}
-
-function historyEvent(e: HistoryEvent): Obj {
-  return { ...e, timestamp: epochSeconds(e.timestamp) };
-}
-
 export function createSfnProtocolHandler(service: LocalStepFunctions): AwsJsonHandler {
+  // Only what the handlers call (SUPPORTED.sdkOperations); tests use the in-process API for the rest.
   const operations: Record<string, (body: Obj) => Obj> = {
     StartExecution(body) {
       const req: { stateMachineArn: string; name?: string; input?: string } = {
@@ -76,58 +46,9 @@ export function createSfnProtocolHandler(service: LocalStepFunctions): AwsJsonHa
       const { executionArn, startDate } = service.startExecution(req);
       return { executionArn, startDate: epochSeconds(startDate) };
     },
-    DescribeExecution(body) {
-      const d = service.describeExecution(str(body, 'executionArn', true));
-      const out: Obj = {
-        ...executionSummary(d),
-        input: d.input,
-        inputDetails: { included: true },
-      };
-      if (d.output !== undefined) {
-        out.output = d.output;
-        out.outputDetails = { included: true };
-      }
-      if (d.error !== undefined) out.error = d.error;
-      if (d.cause !== undefined) out.cause = d.cause;
-      return out;
-    },
-    StopExecution(body) {
-      const { stopDate } = service.stopExecution(
-        str(body, 'executionArn', true),
-        str(body, 'error'),
-        str(body, 'cause'),
-      );
-      return { stopDate: epochSeconds(stopDate) };
-    },
     SendTaskSuccess(body) {
       service.sendTaskSuccess(str(body, 'taskToken', true), str(body, 'output', true));
       return {};
-    },
-    SendTaskFailure(body) {
-      service.sendTaskFailure(str(body, 'taskToken', true), str(body, 'error'), str(body, 'cause'));
-      return {};
-    },
-    SendTaskHeartbeat(body) {
-      service.sendTaskHeartbeat(str(body, 'taskToken', true));
-      return {};
-    },
-    GetExecutionHistory(body) {
-      const { events } = service.getExecutionHistory(str(body, 'executionArn', true));
-      if (body.reverseOrder === true) events.reverse();
-      const { items, nextToken } = page(events.map(historyEvent), body);
-      return nextToken ? { events: items, nextToken } : { events: items };
-    },
-    ListExecutions(body) {
-      const status = str(body, 'statusFilter');
-      if (status !== undefined && !STATUSES.includes(status as ExecutionStatus)) {
-        throw new SfnServiceError('ValidationException', `Invalid statusFilter '${status}'`);
-      }
-      const all = service.listExecutions(
-        str(body, 'stateMachineArn', true),
-        status as ExecutionStatus | undefined,
-      );
-      const { items, nextToken } = page(all.map(executionSummary), body);
-      return nextToken ? { executions: items, nextToken } : { executions: items };
     },
   };
 

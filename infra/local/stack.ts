@@ -251,6 +251,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ],
   });
   const server = createServer(gateway.handle);
+  // Outlive pooled clients' idle sockets (Node's 5 s default raced them: ECONNRESET on a reused socket).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const wanted = options.port ?? Number(process.env.PORT ?? 3000);
   const port = await listen(server, wanted, host);
   const url = `http://${host}:${port}`;

@@ -35,14 +35,11 @@ export interface CfnResource {
   Type: string;
   Properties?: Record<string, unknown>;
   Metadata?: Record<string, unknown>;
-  Condition?: string;
 }
 export interface CfnTemplate {
   Resources?: Record<string, CfnResource>;
   Outputs?: Record<string, { Value?: unknown; Export?: { Name?: unknown } }>;
-  Conditions?: Record<string, unknown>;
   Parameters?: Record<string, { Default?: unknown }>;
-  Mappings?: Record<string, Record<string, Record<string, unknown>>>;
 }
 /** A template, or a stack as `app.synth().stacks[i]` gives it (`stackName` feeds `AWS::StackName`). */
 export type StackInput = CfnTemplate | { stackName: string; template: unknown };
@@ -138,14 +135,10 @@ export interface LocalModel {
 
 // ---------- intrinsic resolution ----------
 
-/** `{ Ref: 'AWS::NoValue' }`: the property is dropped. */
-const NO_VALUE = Symbol('AWS::NoValue');
-
 interface Stack {
   name: string;
   template: CfnTemplate;
   resources: Record<string, CfnResource>;
-  conditions: Map<string, boolean>;
 }
 
 export class TemplateResolver {
@@ -163,7 +156,6 @@ export class TemplateResolver {
         name: named ? input.stackName : `Stack${i}`,
         template,
         resources: template.Resources ?? {},
-        conditions: new Map(),
       };
     });
   }
@@ -172,11 +164,10 @@ export class TemplateResolver {
     return this.stacks.map((s) => s.name);
   }
 
-  /** Every resource whose `Condition` (if any) holds, with the index of its stack. */
+  /** Every resource, with the index of its stack (the templates use no Conditions: see supported.ts). */
   *resources(): Generator<{ stack: number; stackName: string; logicalId: string; resource: CfnResource }> {
     for (const [stack, s] of this.stacks.entries()) {
       for (const [logicalId, resource] of Object.entries(s.resources)) {
-        if (resource.Condition !== undefined && !this.conditionHolds(resource.Condition, stack)) continue;
         yield { stack, stackName: s.name, logicalId, resource };
       }
     }
@@ -184,8 +175,7 @@ export class TemplateResolver {
 
   /** Resolves every intrinsic in `value`, as seen from stack `stack`. */
   resolve(value: unknown, stack = 0): unknown {
-    const out = this.resolveInner(value, stack);
-    return out === NO_VALUE ? undefined : out;
+    return this.resolveInner(value, stack);
   }
 
   /** Resolves to a string, or throws naming what it got. */
@@ -198,7 +188,7 @@ export class TemplateResolver {
 
   private resolveInner(value: unknown, stack: number): unknown {
     if (Array.isArray(value)) {
-      return value.map((v) => this.resolveInner(v, stack)).filter((v) => v !== NO_VALUE);
+      return value.map((v) => this.resolveInner(v, stack));
     }
     if (typeof value !== 'object' || value === null) return value;
     const entries = Object.entries(value);
@@ -206,10 +196,7 @@ export class TemplateResolver {
     if (entries.length === 1 && first && isIntrinsicKey(first[0]))
       return this.intrinsic(first[0], first[1], stack);
     const out: Record<string, unknown> = {};
-    for (const [k, v] of entries) {
-      const r = this.resolveInner(v, stack);
-      if (r !== NO_VALUE) out[k] = r;
-    }
+    for (const [k, v] of entries) out[k] = this.resolveInner(v, stack);
     return out;
   }
 
@@ -244,28 +231,6 @@ export class TemplateResolver {
       }
       case 'Fn::ImportValue':
         return this.importValue(this.resolveString(arg, stack));
-      case 'Fn::If': {
-        const [condition, whenTrue, whenFalse] = tuple(fn, arg, 3);
-        return this.resolveInner(this.conditionHolds(String(condition), stack) ? whenTrue : whenFalse, stack);
-      }
-      case 'Fn::Equals':
-      case 'Fn::Not':
-      case 'Fn::And':
-      case 'Fn::Or':
-        return this.evaluateCondition({ [fn]: arg }, stack);
-      case 'Fn::GetAZs':
-        return ['a', 'b', 'c'].map((z) => `${LOCAL_REGION}${z}`);
-      case 'Fn::Base64':
-        return Buffer.from(this.resolveString(arg, stack), 'utf8').toString('base64');
-      case 'Fn::FindInMap': {
-        const [map, top, second] = tuple(fn, arg, 3).map((v) => this.resolveString(v, stack));
-        const found = this.stacks[stack]?.template.Mappings?.[map!]?.[top!]?.[second!];
-        if (found === undefined)
-          throw new Error(`Fn::FindInMap ${map}/${top}/${second} is not in the template.`);
-        return this.resolveInner(found, stack);
-      }
-      case 'Fn::ToJsonString':
-        return JSON.stringify(this.resolve(arg, stack));
       default:
         throw new Error(`The intrinsic ${fn} is not supported locally.`);
     }
@@ -315,8 +280,7 @@ export class TemplateResolver {
     const byType: Record<string, Record<string, string>> = {
       'AWS::Lambda::Function': { Arn: lambdaArn(name) },
       'AWS::StepFunctions::StateMachine': { Arn: stateMachineArn(name), Name: name },
-      'AWS::DynamoDB::Table': { Arn: tableArn(name), StreamArn: `${tableArn(name)}/stream/local` },
-      'AWS::DynamoDB::GlobalTable': { Arn: tableArn(name), StreamArn: `${tableArn(name)}/stream/local` },
+      'AWS::DynamoDB::Table': { Arn: tableArn(name) },
       'AWS::Events::EventBus': { Arn: eventBusArn(name), Name: name },
       'AWS::Events::Rule': { Arn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:rule/${name}` },
       'AWS::SQS::Queue': { Arn: queueArn(name), QueueName: name, QueueUrl: queueUrl(name) },
@@ -340,27 +304,15 @@ export class TemplateResolver {
     return name;
   }
 
-  private pseudo(name: string, stack: number): unknown {
-    switch (name) {
-      case 'AWS::Region':
-        return LOCAL_REGION;
-      case 'AWS::AccountId':
-        return LOCAL_ACCOUNT_ID;
-      case 'AWS::Partition':
-        return 'aws';
-      case 'AWS::URLSuffix':
-        return 'amazonaws.com';
-      case 'AWS::StackName':
-        return this.stacks[stack]?.name ?? `Stack${stack}`;
-      case 'AWS::StackId':
-        return `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stack/${this.stacks[stack]?.name}/local`;
-      case 'AWS::NotificationARNs':
-        return [];
-      case 'AWS::NoValue':
-        return NO_VALUE;
-      default:
-        return undefined;
-    }
+  private pseudo(name: string, _stack: number): unknown {
+    // Only the pseudo parameters the templates use (supported.test.ts walks them).
+    const values: Record<string, string> = {
+      'AWS::Region': LOCAL_REGION,
+      'AWS::AccountId': LOCAL_ACCOUNT_ID,
+      'AWS::Partition': 'aws',
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
+    return values[name];
   }
 
   private importValue(name: string): unknown {
@@ -386,53 +338,11 @@ export class TemplateResolver {
       this.importing.delete(name);
     }
   }
-
-  /** A named condition's value; one that cannot be evaluated locally counts as false. */
-  conditionHolds(name: string, stack = 0): boolean {
-    const s = this.stacks[stack];
-    if (!s) return false;
-    const cached = s.conditions.get(name);
-    if (cached !== undefined) return cached;
-    s.conditions.set(name, false); // guards against a condition that refers to itself
-    let holds = false;
-    try {
-      const definition = s.template.Conditions?.[name];
-      holds = definition !== undefined && this.evaluateCondition(definition, stack);
-    } catch {
-      holds = false;
-    }
-    s.conditions.set(name, holds);
-    return holds;
-  }
-
-  private evaluateCondition(value: unknown, stack: number): boolean {
-    if (typeof value === 'boolean') return value;
-    if (typeof value !== 'object' || value === null) throw new Error(`Not a condition: ${describe(value)}`);
-    const [entry] = Object.entries(value);
-    if (!entry) throw new Error('Empty condition');
-    const [fn, arg] = entry;
-    const list = Array.isArray(arg) ? arg : [arg];
-    switch (fn) {
-      case 'Condition':
-        return this.conditionHolds(String(arg), stack);
-      case 'Fn::Equals':
-        return JSON.stringify(this.resolve(list[0], stack)) === JSON.stringify(this.resolve(list[1], stack));
-      case 'Fn::Not':
-        return !this.evaluateCondition(list[0], stack);
-      case 'Fn::And':
-        return list.every((c) => this.evaluateCondition(c, stack));
-      case 'Fn::Or':
-        return list.some((c) => this.evaluateCondition(c, stack));
-      default:
-        throw new Error(`Unsupported condition function ${fn}`);
-    }
-  }
 }
 
 const NAME_PROPERTY: Record<string, string> = {
   'AWS::StepFunctions::StateMachine': 'StateMachineName',
   'AWS::DynamoDB::Table': 'TableName',
-  'AWS::DynamoDB::GlobalTable': 'TableName',
   'AWS::Events::EventBus': 'Name',
   'AWS::Events::Rule': 'Name',
   'AWS::SQS::Queue': 'QueueName',
@@ -502,8 +412,7 @@ export function buildLocalModel(input: StackInput | readonly StackInput[]): Loca
         model.functions.set(logicalId, fn);
         break;
       }
-      case 'AWS::DynamoDB::Table':
-      case 'AWS::DynamoDB::GlobalTable': {
+      case 'AWS::DynamoDB::Table': {
         claim(logicalId, stackName);
         const tableName = resolver.physicalName(logicalId, resource, stack);
         model.tables.push({

@@ -371,7 +371,9 @@ describe('createLocalEventBridge', () => {
       'https://sqs.us-east-1.amazonaws.com/000000000000/review-queue',
       '{"reviewId":"V"}',
     );
-    expect(bus.dlq('arn:aws:sqs:us-east-1:000000000000:review-queue')).toEqual([
+    // Not a dead-letter queue of any rule: on the queue, not in dlq().
+    expect(bus.dlq()).toEqual([]);
+    expect(bus.messages('arn:aws:sqs:us-east-1:000000000000:review-queue')).toEqual([
       {
         at: expect.any(String),
         queueArn: 'https://sqs.us-east-1.amazonaws.com/000000000000/review-queue',
