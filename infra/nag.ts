@@ -127,15 +127,21 @@ function acknowledgeServiceStack(service: ServiceStack): void {
     );
   }
 
-  const reviews = service.functions['api-reviews'];
-  acknowledge(
-    reviews.node.findChild('TaskCallbackPolicy'),
-    'AwsSolutions-IAM5[Resource::*]',
-    'states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat act on a task token and do not support ' +
-      'resource-level permissions. Only the decision handler (api-reviews) holds them.',
-  );
+  for (const name of ['api-reviews', 'api-referrals'] as const) {
+    acknowledge(
+      service.functions[name].node.findChild('TaskCallbackPolicy'),
+      'AwsSolutions-IAM5[Resource::*]',
+      'states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat act on a task token and do not support ' +
+        'resource-level permissions. Only the decision handler (api-reviews) and the answer to an ' +
+        'information request (api-referrals, SPEC 10) hold them.',
+    );
+  }
 
-  for (const workflow of [service.authorizationWorkflow, service.continuationWorkflow]) {
+  for (const workflow of [
+    service.authorizationWorkflow,
+    service.continuationWorkflow,
+    service.appealWorkflow,
+  ]) {
     const role = workflow.stateMachine.role;
     acknowledge(
       role,

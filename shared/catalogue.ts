@@ -20,6 +20,9 @@ export const POLICY_SOURCES = {
   medicareFeeSchedule: 'Medicare Physician Fee Schedule (payment status indicator B)',
   medicareMaintenance: 'Medicare coverage of skilled maintenance therapy (Jimmo v. Sebelius settlement)',
   humanReview: 'Human review of medical-necessity decisions (CMS FAQ, Feb. 2024; Washington law)',
+  informationRequests:
+    'Requests for missing information (RCW 48.43.830; CMS-0057-F prior authorization timeframes)',
+  appeals: 'Appeals of adverse benefit determinations (plan appeal rules; independent review, RCW 48.43.535)',
 } as const;
 export type PolicySource = (typeof POLICY_SOURCES)[keyof typeof POLICY_SOURCES];
 
@@ -304,6 +307,46 @@ const ENTRIES = {
     title: 'Continued by a clinical reviewer',
     sentence: 'A licensed clinical reviewer decided that visits may continue under this authorization.',
     policy: { source: S.humanReview, text: HUMAN_REVIEW },
+  },
+  INFORMATION_REQUESTED: {
+    kind: 'pend',
+    title: 'More information requested',
+    sentence:
+      'We need more information from the clinic before we can decide. The request lists what is missing; the decision time starts again when the answer arrives.',
+    policy: {
+      source: S.informationRequests,
+      text: 'When a request lacks the information needed to decide it, the plan asks the provider for exactly what is missing (within one calendar day of an electronic request) and decides within the decision time once the information is received.',
+    },
+  },
+  INFORMATION_NOT_RECEIVED: {
+    kind: 'pend',
+    title: 'Requested information not received',
+    sentence:
+      'The information we asked for did not arrive within 14 days. A licensed clinical reviewer will decide on what we have; the software never denies because an answer is late.',
+    policy: {
+      source: S.informationRequests,
+      text: 'If the requested information is not received within 14 days, the request goes back to a licensed clinical reviewer, who decides on the record as it stands. No medical-necessity denial is ever made by the software alone.',
+    },
+  },
+  APPEAL_OVERTURNED: {
+    kind: 'reviewer',
+    title: 'Appeal granted',
+    sentence:
+      'A licensed clinician who did not make the first decision looked at the appeal and reversed the decision: the visits are authorized.',
+    policy: {
+      source: S.appeals,
+      text: "An appeal is decided by a clinician who was not involved in the decision appealed and is not that person's subordinate; expedited appeals are decided within 72 hours, standard ones within 30 days.",
+    },
+  },
+  APPEAL_UPHELD: {
+    kind: 'reviewer',
+    title: 'Appeal denied',
+    sentence:
+      "A licensed clinician who did not make the first decision looked at the appeal and kept the decision. The reviewer's note explains why; you may ask for an independent external review.",
+    policy: {
+      source: S.appeals,
+      text: 'When an appeal upholds an adverse determination, the notice gives the reasons, the clinical basis, and the right to an independent external review by an independent review organization.',
+    },
   },
 } as const satisfies Record<ReasonCode, EntryBody>;
 

@@ -42,8 +42,8 @@ export class UnauthorizedError extends AppError {
 }
 export class ForbiddenError extends AppError {
   override readonly name: string = 'ForbiddenError';
-  constructor(message = 'Your role may not use this route.') {
-    super(403, 'FORBIDDEN', message);
+  constructor(message = 'Your role may not use this route.', code = 'FORBIDDEN') {
+    super(403, code, message);
   }
 }
 export class NotFoundError extends AppError {

@@ -1,10 +1,12 @@
 /** What the system stores and shows: referral, authorization, review and visit records. */
 import type { ReasonCode } from './reasons.js';
-import type { Referral, ReviewKind, Visit } from './schemas.js';
+import type { ReferralCase, RequestedItem, ReviewKind, ReviewOutcome, Visit } from './schemas.js';
 
 export const REFERRAL_STATUSES = [
   'RECEIVED',
   'PENDING_REVIEW',
+  // SPEC 10: the desk has asked the clinic for what is missing; the decision clock is stopped.
+  'PENDING_INFORMATION',
   'APPROVED',
   'PARTIALLY_APPROVED',
   'DENIED',
@@ -66,7 +68,8 @@ export interface ReferralRecord {
   submittedBy: string;
   receivedAt: string;
   status: ReferralStatus;
-  request: Referral;
+  /** The case as it now stands (an answer to an information request is merged into it). */
+  request: ReferralCase;
   reasons: ReasonCode[];
   criteria: CriterionFinding[];
   lines: LineResult[];
@@ -80,8 +83,58 @@ export interface ReferralRecord {
   proposedAuthorization?: Omit<AuthorizationRecord, 'status' | 'reasons' | 'visitsUsed'>;
   reviewIds: string[];
   failure?: { error: string; at: string };
+  /** SPEC 10: every information request, oldest first. */
+  informationRequests?: InformationRequestRecord[];
+  /** The waiting workflow's callback token while PENDING_INFORMATION. Server-side only. */
+  informationTaskToken?: string;
+  /** SPEC 11: every appeal, oldest first. */
+  appeals?: AppealRecord[];
+  /** The year the first determination counts in (SPEC 12's report); set when it is recorded. */
+  reportYear?: number;
   /** Optimistic-locking counter: every write checks and bumps it. */
   version: number;
+}
+
+export interface InformationRequestRecord {
+  /** Which pass of the AuthorizationWorkflow asked (0 for the first). */
+  round: number;
+  requestedAt: string;
+  requestedBy: Actor;
+  requested: RequestedItem[];
+  /** The review whose reviewer asked, when a person asked. */
+  reviewId?: string;
+  /** When the 14 days run out. */
+  dueAt: string;
+  /** The decision due time when the clock stopped. */
+  pausedDecisionDueAt: string;
+  answeredAt?: string;
+  answeredBy?: string;
+  note?: string;
+  /** The case before the answer was merged, and what the answer changed. */
+  previousRequest?: ReferralCase;
+  changes?: { field: string; before: unknown; after: unknown }[];
+  /** Set when the 14 days ran out without an answer. */
+  lapsedAt?: string;
+}
+
+export interface AppealRecord {
+  appealId: string;
+  /** What is appealed: the referral's determination or its authorization's stop. */
+  subject: 'DETERMINATION' | 'AUTHORIZATION_STOP';
+  urgency: 'standard' | 'expedited';
+  receivedAt: string;
+  submittedBy: string;
+  note: string;
+  /** The status appealed (DENIED, PARTIALLY_APPROVED or STOPPED). */
+  appealedStatus: string;
+  /** Who made the decision appealed; the appeal's reviewer must be someone else. */
+  appealedDecisionBy: Actor;
+  dueAt: string;
+  reviewId: string;
+  status: 'OPEN' | 'OVERTURNED' | 'UPHELD';
+  decidedAt?: string;
+  decidedBy?: { id: string; credential: string };
+  previousRequest?: ReferralCase;
 }
 
 export interface ReReviewRecord {
@@ -114,6 +167,13 @@ export interface ReviewRecord {
   referralId: string;
   kind: ReviewKind;
   visitId?: string;
+  /** INITIAL reviews: the workflow pass that opened it (0 for the first; SPEC 10 re-evaluations count up). */
+  round?: number;
+  /** APPEAL reviews: the appeal, and whose decision may not decide it. */
+  appealId?: string;
+  conflictReviewerId?: string;
+  /** e.g. INFORMATION_NOT_RECEIVED: the review came back after an unanswered information request. */
+  flags?: ReasonCode[];
   status: 'OPEN' | 'DECIDED';
   recommendation: string | null;
   reasons: ReasonCode[];
@@ -126,10 +186,11 @@ export interface ReviewRecord {
   /** The workflow's callback token. Held server-side only: never in a response, log or page. */
   taskToken: string;
   decision?: {
-    outcome: string;
+    outcome: ReviewOutcome;
     reasonCodes: ReasonCode[];
     note?: string;
     approvedVisits?: number;
+    requested?: RequestedItem[];
     reviewer: { id: string; credential: string };
     decidedAt: string;
   };

@@ -13,13 +13,16 @@
 import * as z from 'zod';
 import { CdsDiscoverySchema, CdsHookRequestSchema, CdsHookResponseSchema } from './crd.js';
 import {
+  AppealFiledSchema,
   CodeCheckSchema,
   DecisionAnswerSchema,
   EligibilitySchema,
   ErrorResponseSchema,
   HealthResponseSchema,
+  InformationAcceptedSchema,
   MemberSavedSchema,
   NoticeSchema,
+  PriorAuthorizationReportSchema,
   ProviderSavedSchema,
   ReferralAcceptedSchema,
   ReferralViewSchema,
@@ -28,6 +31,8 @@ import {
   VisitAnswerSchema,
 } from './responses.js';
 import {
+  AppealSchema,
+  InformationAnswerSchema,
   LINES_OF_BUSINESS,
   MemberSchema,
   ProviderSchema,
@@ -53,6 +58,8 @@ const SCHEMAS = {
   // request bodies (what a client sends: defaults optional)
   MemberInput: { schema: MemberSchema, io: 'input' },
   ProviderInput: { schema: ProviderSchema, io: 'input' },
+  InformationAnswerInput: { schema: InformationAnswerSchema, io: 'input' },
+  AppealInput: { schema: AppealSchema, io: 'input' },
   ReferralInput: { schema: ReferralSchema, io: 'input' },
   VisitInput: { schema: VisitSchema, io: 'input' },
   ReviewDecisionInput: { schema: ReviewDecisionSchema, io: 'input' },
@@ -73,6 +80,9 @@ const SCHEMAS = {
   ReviewList: { schema: ReviewListSchema, io: 'output' },
   ReviewDetail: { schema: ReviewDetailSchema, io: 'output' },
   DecisionAnswer: { schema: DecisionAnswerSchema, io: 'output' },
+  InformationAccepted: { schema: InformationAcceptedSchema, io: 'output' },
+  AppealFiled: { schema: AppealFiledSchema, io: 'output' },
+  PriorAuthorizationReport: { schema: PriorAuthorizationReportSchema, io: 'output' },
   CdsDiscovery: { schema: CdsDiscoverySchema, io: 'output' },
   CdsHookResponse: { schema: CdsHookResponseSchema, io: 'output' },
   WebhookRegistered: { schema: WebhookResponseSchema, io: 'output' },
@@ -86,6 +96,8 @@ const TAGS = {
   Referrals: 'Submitting prior-authorization requests and reading decisions (SPEC 4.1, 4.2).',
   Visits: 'Recording completed visits; billing units and re-review (SPEC 4.3, 6).',
   Reviews: 'The clinical reviewers\u2019 queue and decisions (SPEC 7).',
+  Appeals: 'Appealing an adverse decision (SPEC 11).',
+  Reports: 'Public reporting under CMS-0057-F (SPEC 12).',
   'Coverage discovery': 'Da Vinci CRD over CDS Hooks 2.0 for EHRs (SPEC 13).',
   Notifications: 'Signed webhooks telling a portal what changed (SPEC 9).',
   Console: 'The reviewer console web page.',
@@ -130,7 +142,7 @@ export interface Operation {
   parameters?: Parameter[];
   request?: SchemaName;
   /** The success answer: status, description and schema (or HTML for the console). */
-  success: { status: 200 | 202; description: string; schema: SchemaName | 'html' };
+  success: { status: 200 | 202; description: string; schema: SchemaName | 'html'; alternate?: 'text/csv' };
   /** Error statuses the route answers with (SPEC 4's error shape); 429 (throttled) is added to all. */
   errors: readonly ErrorStatus[];
 }
@@ -309,6 +321,55 @@ export const OPERATIONS: Record<string, Operation> = {
     success: { status: 200, description: 'Deliveries, newest first', schema: 'Deliveries' },
     errors: [401, 403],
   },
+  'POST /referrals/{id}/information': {
+    operationId: 'answerInformationRequest',
+    tag: 'Referrals',
+    summary: 'Answer an information request',
+    description:
+      'SPEC 10: any of diagnoses, orderingProviderNpi, clinical (merged over the first) and note. The case is re-evaluated by the same policy: what the rules approve is approved, the rest goes back to a reviewer. 409 when no information is being waited for.',
+    roles: ['portal'],
+    request: 'InformationAnswerInput',
+    success: {
+      status: 202,
+      description: 'Accepted; the case is being re-evaluated',
+      schema: 'InformationAccepted',
+    },
+    errors: [400, 401, 403, 404, 409, 413, 422],
+  },
+  'POST /referrals/{id}/appeals': {
+    operationId: 'fileAppeal',
+    tag: 'Appeals',
+    summary: 'Appeal a denial, partial approval or stopped authorization',
+    description:
+      'SPEC 11: opens an APPEAL review, due in 72 h (expedited) or 30 days (standard), heard by a reviewer other than the one appealed. 409 APPEAL_ALREADY_OPEN while one is open; 409 NOT_APPEALABLE when nothing adverse was decided.',
+    roles: ['portal'],
+    request: 'AppealInput',
+    success: { status: 202, description: 'The appeal is open', schema: 'AppealFiled' },
+    errors: [400, 401, 403, 404, 409, 413, 422],
+  },
+  'GET /reports/prior-authorization': {
+    operationId: 'getPriorAuthorizationReport',
+    tag: 'Reports',
+    summary: 'CMS-0057-F prior-authorization measures for a year',
+    description:
+      'SPEC 12: for standard and expedited requests, percent approved, denied, approved after appeal and after an extended decision time, and the average and median time to decision. CSV with Accept: text/csv.',
+    roles: ['admin'],
+    parameters: [
+      {
+        name: 'year',
+        in: 'query',
+        description: 'Calendar year of the decisions (default: this year)',
+        schema: { type: 'integer', minimum: 2000, maximum: 2100 },
+      },
+    ],
+    success: {
+      status: 200,
+      description: 'The report',
+      schema: 'PriorAuthorizationReport',
+      alternate: 'text/csv',
+    },
+    errors: [401, 403, 422],
+  },
   'GET /reviews': {
     operationId: 'listReviews',
     tag: 'Reviews',
@@ -400,7 +461,10 @@ function operationObject(path: string, op: Operation) {
       ? { description: op.success.description, content: { 'text/html': { schema: { type: 'string' } } } }
       : {
           description: op.success.description,
-          content: { 'application/json': { schema: use(op.success.schema) } },
+          content: {
+            'application/json': { schema: use(op.success.schema) },
+            ...(op.success.alternate ? { [op.success.alternate]: { schema: { type: 'string' } } } : {}),
+          },
         };
   const errors = Object.fromEntries(
     [...op.errors, 429 as const].map((status) => [

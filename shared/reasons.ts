@@ -28,6 +28,11 @@ export const REASON_CODES = [
   'REVIEWER_DENIED',
   'REVIEWER_STOPPED',
   'REVIEWER_CONTINUED',
+  // Part II (SPEC 10, 11): asking for what is missing, and appeals.
+  'INFORMATION_REQUESTED',
+  'INFORMATION_NOT_RECEIVED',
+  'APPEAL_OVERTURNED',
+  'APPEAL_UPHELD',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

@@ -149,9 +149,39 @@ const ReviewDecisionRecordSchema = z.strictObject({
   reasonCodes: Reasons,
   note: z.string().optional(),
   approvedVisits: z.int().optional(),
+  requested: z.array(z.strictObject({ code: z.string(), text: z.string() })).optional(),
   reviewer: Reviewer,
   decidedAt: Timestamp,
 });
+
+// SPEC 10, 11: what the clinic was asked, what it answered, and the appeals heard.
+const RequestedItems = z.array(z.strictObject({ code: z.string(), text: z.string() }));
+const InformationRequestViewSchema = z.strictObject({
+  round: z.int(),
+  requestedAt: Timestamp,
+  requestedBy: z.union([z.string().describe('"system"'), Reviewer]).nullable(),
+  requested: RequestedItems,
+  dueAt: Timestamp,
+  status: z.string().describe('OPEN, ANSWERED or NOT_RECEIVED'),
+  answeredAt: Timestamp.nullable(),
+  note: z.string().nullable(),
+  changes: z.array(z.looseObject({ field: z.string() })),
+  lapsedAt: Timestamp.nullable(),
+});
+const AppealViewSchema = z.strictObject({
+  appealId: z.string(),
+  subject: z.enum(['DETERMINATION', 'AUTHORIZATION_STOP']),
+  urgency: z.enum(['standard', 'expedited']),
+  receivedAt: Timestamp,
+  appealedStatus: z.string(),
+  note: z.string(),
+  dueAt: Timestamp,
+  reviewId: z.string(),
+  status: z.string(),
+  decidedAt: Timestamp.nullable(),
+  decidedBy: Reviewer.nullable(),
+});
+const CaseSnapshot = z.record(z.string(), z.unknown()).describe('The case as it stood (SPEC 4.1 shape)');
 
 const reviewFields = {
   reviewId: z.string(),
@@ -166,6 +196,10 @@ const reviewFields = {
   escalated: z.boolean(),
   escalatedAt: Timestamp.optional(),
   recorded: z.boolean().optional(),
+  round: z.int().optional(),
+  appealId: z.string().optional(),
+  conflictReviewerId: z.string().optional(),
+  flags: Reasons.optional(),
 };
 
 export const ReferralViewSchema = z
@@ -240,6 +274,8 @@ export const ReferralViewSchema = z
       }),
     ),
     failure: z.strictObject({ error: z.string(), at: Timestamp }).nullable(),
+    informationRequests: z.array(InformationRequestViewSchema),
+    appeals: z.array(AppealViewSchema),
   })
   .describe('SPEC 4.2 referral view');
 
@@ -275,6 +311,18 @@ export const NoticeSchema = z
     lines: z.array(z.strictObject({ cpt: z.string(), status: LineStatus, reasons: Reasons })),
     policyVersion: z.string(),
     appeal: z.string().nullable().describe('How to appeal, when something was denied'),
+    appealOutcome: z
+      .strictObject({
+        appealId: z.string(),
+        status: z.string(),
+        decidedAt: Timestamp.nullable(),
+        reviewerCredential: z.string().nullable(),
+        headline: z.string(),
+        nextSteps: z.string(),
+      })
+      .nullable()
+      .describe('The latest appeal: outcome, who decided it, what comes next (SPEC 11)'),
+    informationRequested: RequestedItems.nullable().describe('What the clinic is asked for (SPEC 10)'),
   })
   .describe('The determination notice in plain language');
 
@@ -308,6 +356,12 @@ export const ReviewDetailSchema = z
       })
       .nullable(),
     progress: ProgressSchema.nullable(),
+    flags: Reasons,
+    information: z.array(InformationRequestViewSchema.extend({ previousRequest: CaseSnapshot.nullable() })),
+    appeal: AppealViewSchema.extend({
+      appealedDecisionBy: z.union([z.string().describe('"system"'), Reviewer]),
+      previousRequest: CaseSnapshot.nullable(),
+    }).nullable(),
     reasonTexts: z.record(
       z.string(),
       z.strictObject({
@@ -328,7 +382,12 @@ export const ReviewDetailSchema = z
         services: z.array(z.strictObject({ cpt: z.string(), unitsPerVisit: z.int() })),
         renderingProviderNpi: z.string(),
         orderingProviderNpi: z.string(),
-        clinical: z.record(z.string(), z.unknown()).describe('The SPEC 4.1 clinical object as submitted'),
+        clinical: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .describe(
+            'The SPEC 4.1 clinical object as submitted (absent until a PAS request answers the questionnaire)',
+          ),
       }),
       referral: ReferralViewSchema,
     }),
@@ -370,3 +429,48 @@ export function answer<S extends z.ZodType, T>(
 ): T {
   return body;
 }
+
+// ---------- information requests, appeals, the public report (SPEC 10-12) ----------
+export const InformationAcceptedSchema = z
+  .strictObject({
+    referralId: z.string(),
+    status: z.enum(REFERRAL_STATUSES),
+    changed: z.array(z.string()).describe('The fields of the case the answer changed'),
+    decisionDueAt: Timestamp.nullable().optional(),
+  })
+  .describe('The answer was taken; the case is re-evaluated');
+
+export const AppealFiledSchema = z
+  .strictObject({
+    appealId: z.string(),
+    referralId: z.string(),
+    subject: z.enum(['DETERMINATION', 'AUTHORIZATION_STOP']),
+    status: z.string(),
+    urgency: z.enum(['standard', 'expedited']),
+    dueAt: Timestamp,
+  })
+  .describe('An open appeal');
+
+const Percent = z.number().min(0).max(100).nullable();
+const UrgencyMeasuresSchema = z.strictObject({
+  requestsDecided: z.int(),
+  percentApproved: Percent,
+  percentDenied: Percent,
+  percentApprovedAfterAppeal: Percent,
+  percentApprovedAfterExtendedDecisionTime: Percent,
+  averageHoursToDecision: z.number().nullable(),
+  medianHoursToDecision: z.number().nullable(),
+});
+const DecisionTimes = z.array(z.strictObject({ upToHours: z.number().nullable(), count: z.int() }));
+
+export const PriorAuthorizationReportSchema = z
+  .strictObject({
+    year: z.int(),
+    generatedAt: Timestamp,
+    itemsAndServices: z.array(z.strictObject({ code: z.string(), description: z.string() })),
+    standard: UrgencyMeasuresSchema,
+    expedited: UrgencyMeasuresSchema,
+    decisionTimes: z.strictObject({ standard: DecisionTimes, expedited: DecisionTimes }),
+    notes: z.array(z.string()),
+  })
+  .describe('CMS-0057-F prior-authorization measures for one year');

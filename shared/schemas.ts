@@ -122,51 +122,100 @@ export const OutcomeMeasureGoalSchema = z
     checkScore(ctx, m.instrument, m.goal, ['goal']);
   });
 
-export const ReferralSchema = z
+const expectedImprovement = z.object({ withinWeeks: z.number().int().min(1).max(104).optional() }).strict();
+const terminalIllness = z.object({ terminal: z.boolean(), comfortCare: z.boolean() }).strict();
+const planOfCare = z.object({ certifiedByNpi: Npi, certifiedOn: IsoDate }).strict();
+const clinicalFields = {
+  purpose: z.enum(PURPOSES),
+  objectiveFindings: z.array(Text(500)).max(20),
+  functionalLimitations: z.array(Text(500)).max(20),
+  therapeuticBenefit: z.string().trim().max(2000),
+  expectedImprovement,
+  terminalIllness,
+  contraindications: z.array(z.enum(CONTRAINDICATIONS)).max(4),
+  outcomeMeasures: z.array(OutcomeMeasureGoalSchema).max(6),
+  planOfCare,
+};
+
+/** SPEC 4.1 `clinical`, with its defaults. */
+export const ClinicalSchema = z
   .object({
-    memberId: Text(64),
-    renderingProviderNpi: Npi,
-    orderingProviderNpi: Npi,
-    urgency: z.enum(URGENCIES),
-    startDate: IsoDate,
-    requestedVisits: z.number().int().min(1).max(52),
-    diagnoses: z
-      .array(z.object({ code: Icd10Code }).strict())
-      .min(1)
-      .max(12),
-    services: z
-      .array(z.object({ cpt: Cpt, unitsPerVisit: z.number().int().min(1).max(4) }).strict())
-      .min(1)
-      .max(10),
-    clinical: z
-      .object({
-        purpose: z.enum(PURPOSES),
-        objectiveFindings: z.array(Text(500)).max(20).default([]),
-        functionalLimitations: z.array(Text(500)).max(20).default([]),
-        therapeuticBenefit: z.string().trim().max(2000).optional(),
-        expectedImprovement: z
-          .object({ withinWeeks: z.number().int().min(1).max(104).optional() })
-          .strict()
-          .optional(),
-        terminalIllness: z
-          .object({ terminal: z.boolean(), comfortCare: z.boolean() })
-          .strict()
-          .default({ terminal: false, comfortCare: false }),
-        contraindications: z.array(z.enum(CONTRAINDICATIONS)).max(4).default([]),
-        outcomeMeasures: z.array(OutcomeMeasureGoalSchema).max(6).default([]),
-        planOfCare: z.object({ certifiedByNpi: Npi, certifiedOn: IsoDate }).strict().optional(),
-      })
-      .strict(),
+    purpose: clinicalFields.purpose,
+    objectiveFindings: clinicalFields.objectiveFindings.default([]),
+    functionalLimitations: clinicalFields.functionalLimitations.default([]),
+    therapeuticBenefit: clinicalFields.therapeuticBenefit.optional(),
+    expectedImprovement: expectedImprovement.optional(),
+    terminalIllness: terminalIllness.default({ terminal: false, comfortCare: false }),
+    contraindications: clinicalFields.contraindications.default([]),
+    outcomeMeasures: clinicalFields.outcomeMeasures.default([]),
+    planOfCare: planOfCare.optional(),
   })
-  .strict()
-  .superRefine((r, ctx) => {
-    const seen = new Set<string>();
-    r.services.forEach((s, i) => {
-      if (seen.has(s.cpt))
-        ctx.addIssue({ code: 'custom', path: ['services', i, 'cpt'], message: 'is listed twice' });
-      seen.add(s.cpt);
-    });
+  .strict();
+export type Clinical = z.output<typeof ClinicalSchema>;
+
+/**
+ * SPEC 10: a partial `clinical` object sent in answer to an information request. No defaults: a
+ * field left out keeps the value it had (see mergeInformation).
+ */
+export const ClinicalPatchSchema = z
+  .object({
+    purpose: clinicalFields.purpose.optional(),
+    objectiveFindings: clinicalFields.objectiveFindings.optional(),
+    functionalLimitations: clinicalFields.functionalLimitations.optional(),
+    therapeuticBenefit: clinicalFields.therapeuticBenefit.optional(),
+    expectedImprovement: expectedImprovement.optional(),
+    terminalIllness: terminalIllness.partial().optional(),
+    contraindications: clinicalFields.contraindications.optional(),
+    outcomeMeasures: clinicalFields.outcomeMeasures.optional(),
+    planOfCare: planOfCare.partial().optional(),
+  })
+  .strict();
+export type ClinicalPatch = z.output<typeof ClinicalPatchSchema>;
+
+const Diagnoses = z
+  .array(z.object({ code: Icd10Code }).strict())
+  .min(1)
+  .max(12);
+
+const referralFields = {
+  memberId: Text(64),
+  renderingProviderNpi: Npi,
+  orderingProviderNpi: Npi,
+  urgency: z.enum(URGENCIES),
+  startDate: IsoDate,
+  requestedVisits: z.number().int().min(1).max(52),
+  diagnoses: Diagnoses,
+  services: z
+    .array(z.object({ cpt: Cpt, unitsPerVisit: z.number().int().min(1).max(4) }).strict())
+    .min(1)
+    .max(10),
+};
+
+function uniqueServices(r: { services: { cpt: string }[] }, ctx: z.RefinementCtx) {
+  const seen = new Set<string>();
+  r.services.forEach((s, i) => {
+    if (seen.has(s.cpt))
+      ctx.addIssue({ code: 'custom', path: ['services', i, 'cpt'], message: 'is listed twice' });
+    seen.add(s.cpt);
   });
+}
+
+/** SPEC 4.1: what `POST /referrals` takes; `clinical` is required there. */
+export const ReferralSchema = z
+  .object({ ...referralFields, clinical: ClinicalSchema })
+  .strict()
+  .superRefine(uniqueServices);
+
+/**
+ * The case the desk works on. Its `clinical` section may be missing: a PAS request without a
+ * QuestionnaireResponse (SPEC 8) is not an error, it pends and the desk asks for it (SPEC 10).
+ */
+export const CaseSchema = z
+  .object({ ...referralFields, clinical: ClinicalSchema.optional() })
+  .strict()
+  .superRefine(uniqueServices);
+export type ReferralCase = z.output<typeof CaseSchema>;
+
 export type Referral = z.output<typeof ReferralSchema>;
 
 /** SPEC 4.1: a start date may lie up to 30 days back (retroactive) and 180 days ahead of today. */
@@ -218,13 +267,40 @@ export const VisitSchema = z
   .strict();
 export type Visit = z.output<typeof VisitSchema>;
 
-// ---------- SPEC 7 review decisions ----------
-export const REVIEW_OUTCOMES = { INITIAL: ['APPROVE', 'DENY'], CONTINUATION: ['CONTINUE', 'STOP'] } as const;
+// ---------- SPEC 7, 10, 11 review decisions ----------
+export const REVIEW_OUTCOMES = {
+  INITIAL: ['APPROVE', 'DENY', 'REQUEST_INFORMATION'],
+  CONTINUATION: ['CONTINUE', 'STOP'],
+  APPEAL: ['OVERTURN', 'UPHOLD'],
+} as const;
 export type ReviewKind = keyof typeof REVIEW_OUTCOMES;
+export const ALL_REVIEW_OUTCOMES = [
+  'APPROVE',
+  'DENY',
+  'REQUEST_INFORMATION',
+  'CONTINUE',
+  'STOP',
+  'OVERTURN',
+  'UPHOLD',
+] as const;
+export type ReviewOutcome = (typeof ALL_REVIEW_OUTCOMES)[number];
+
+/** SPEC 10: what an information request may ask for. */
+export const INFORMATION_CODES = [
+  'CLINICAL_NOTES',
+  'OUTCOME_MEASURES',
+  'PHYSICIAN_ORDER',
+  'PLAN_OF_CARE',
+  'OTHER',
+] as const;
+export type InformationCode = (typeof INFORMATION_CODES)[number];
+export const RequestedItemSchema = z.object({ code: z.enum(INFORMATION_CODES), text: Text(1000) }).strict();
+export type RequestedItem = z.output<typeof RequestedItemSchema>;
+
 /** The limits of a decision, also served to the console so its form refuses what the API would. */
 export const DECISION_RULES = {
-  /** These outcomes need a note and at least one reason code. */
-  justifiedOutcomes: ['DENY', 'STOP'],
+  /** These outcomes need a note and at least one reason code: they refuse, stop, or keep a refusal. */
+  justifiedOutcomes: ['DENY', 'STOP', 'UPHOLD'],
   maxReasonCodes: 10,
   noteMaxLength: 4000,
   approvedVisits: { min: 1, max: 52 },
@@ -232,7 +308,7 @@ export const DECISION_RULES = {
 const JUSTIFIED: readonly string[] = DECISION_RULES.justifiedOutcomes;
 export const ReviewDecisionSchema = z
   .object({
-    outcome: z.enum(['APPROVE', 'DENY', 'CONTINUE', 'STOP']),
+    outcome: z.enum(ALL_REVIEW_OUTCOMES),
     reasonCodes: z.array(z.enum(REASON_CODES)).max(DECISION_RULES.maxReasonCodes).optional(),
     note: z.string().trim().max(DECISION_RULES.noteMaxLength).optional(),
     approvedVisits: z
@@ -241,6 +317,7 @@ export const ReviewDecisionSchema = z
       .min(DECISION_RULES.approvedVisits.min)
       .max(DECISION_RULES.approvedVisits.max)
       .optional(),
+    requested: z.array(RequestedItemSchema).min(1).max(10).optional(),
   })
   .strict()
   .superRefine((d, ctx) => {
@@ -253,8 +330,45 @@ export const ReviewDecisionSchema = z
           message: `a ${d.outcome} needs at least one reason code`,
         });
     }
+    if (d.outcome === 'REQUEST_INFORMATION' && !d.requested?.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requested'],
+        message: 'a REQUEST_INFORMATION needs at least one requested item',
+      });
+    if (d.outcome !== 'REQUEST_INFORMATION' && d.requested !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['requested'], message: 'only a REQUEST_INFORMATION takes it' });
   });
 export type ReviewDecision = z.output<typeof ReviewDecisionSchema>;
+
+/** SPEC 10: `POST /referrals/{id}/information`, and what a PAS Claim update maps to. */
+export const InformationAnswerSchema = z
+  .object({
+    diagnoses: Diagnoses.optional(),
+    orderingProviderNpi: Npi.optional(),
+    clinical: ClinicalPatchSchema.optional(),
+    note: z.string().trim().max(4000).optional(),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    if (!a.diagnoses && !a.orderingProviderNpi && !a.clinical && !a.note)
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'send at least one of diagnoses, orderingProviderNpi, clinical, note',
+      });
+  });
+export type InformationAnswer = z.output<typeof InformationAnswerSchema>;
+
+/** SPEC 11: `POST /referrals/{id}/appeals`. */
+export const AppealSchema = z
+  .object({
+    urgency: z.enum(URGENCIES),
+    note: Text(4000),
+    clinical: ClinicalPatchSchema.optional(),
+  })
+  .strict();
+export type AppealRequest = z.output<typeof AppealSchema>;
 
 // ---------- parsing helpers ----------
 export function issuesToDetails(error: z.ZodError): ErrorDetail[] {

@@ -1,20 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
-import { sfnWorkflowStarter } from '../../shared/aws/sfn.js';
+import { sfnAppealStarter, sfnTaskCallbacks, sfnWorkflowStarter } from '../../shared/aws/sfn.js';
 import { readEnv } from '../../shared/env.js';
 import { httpHandler, requireRole } from '../../shared/http.js';
 import { answer, NoticeSchema, ReferralAcceptedSchema, ReferralViewSchema } from '../../shared/responses.js';
+import { fileAppeal } from '../../shared/usecases/appeals.js';
+import { answerInformationRequestBody } from '../../shared/usecases/information.js';
 import { getNotice } from '../../shared/usecases/notice.js';
 import { getReferralView, submitReferral } from '../../shared/usecases/referrals.js';
 
-const env = readEnv({ AUTH_WORKFLOW_ARN: z.string().min(1) });
+const env = readEnv({ AUTH_WORKFLOW_ARN: z.string().min(1), APPEAL_WORKFLOW_ARN: z.string().min(1) });
 const deps = {
   repo: tableRepository(),
   workflow: sfnWorkflowStarter(env.AUTH_WORKFLOW_ARN),
+  appeals: sfnAppealStarter(env.APPEAL_WORKFLOW_ARN),
+  callbacks: sfnTaskCallbacks(),
   clock: systemClock,
   newId: () => `ref-${randomUUID()}`,
 };
+const appealDeps = { ...deps, newId: () => `ap-${randomUUID()}` };
 
 export const handler = httpHandler({
   'POST /referrals': async (req) => {
@@ -35,5 +40,18 @@ export const handler = httpHandler({
       status: 200,
       body: answer(NoticeSchema, await getNotice(deps.repo, caller, req.params.id ?? '')),
     };
+  },
+  // SPEC 10: the clinic answers an information request; the workflow re-evaluates the merged case.
+  'POST /referrals/{id}/information': async (req) => {
+    const caller = requireRole(req.caller, 'portal');
+    return {
+      status: 202,
+      body: await answerInformationRequestBody(deps, caller, req.params.id ?? '', req.body),
+    };
+  },
+  // SPEC 11: an appeal opens an APPEAL review in its own workflow execution.
+  'POST /referrals/{id}/appeals': async (req) => {
+    const caller = requireRole(req.caller, 'portal');
+    return { status: 202, body: await fileAppeal(appealDeps, caller, req.params.id ?? '', req.body) };
   },
 });

@@ -8,5 +8,5 @@ const repo = tableRepository();
 /** AuthorizationWorkflow › Evaluate: eligibility, provider, codes and clinical criteria. */
 export const handler = async (input: unknown) => {
   const state = parseOrThrow(WorkflowInput.authorization, input);
-  return evaluateReferral(repo, systemClock, state.referralId);
+  return evaluateReferral(repo, systemClock, state);
 };

@@ -31,7 +31,8 @@ const RETRY: sfn.RetryProps = {
 export const ESCALATED_REVIEW_TIMEOUT = Duration.days(1);
 
 export interface LambdaStepProps {
-  readonly resultPath: string;
+  /** Where the result goes; left out, the result becomes the whole state (ASL's default, `$`). */
+  readonly resultPath?: string;
   /**
    * @default the whole state. (Not `TaskInput.fromJsonPathAt('$')`: with `payloadResponseOnly`
    * that renders `"Parameters": "$"`, a literal string. Without Parameters the state is passed.)
@@ -62,7 +63,7 @@ export function lambdaStep(
 }
 
 export interface ReviewStepProps {
-  readonly kind: 'INITIAL' | 'CONTINUATION';
+  readonly kind: 'INITIAL' | 'CONTINUATION' | 'APPEAL';
   readonly escalated: boolean;
   /** Until the review is escalated: the deadline the policy computed; afterwards a day at a time. */
   readonly timeout: sfn.Timeout;
@@ -90,6 +91,40 @@ export function reviewStep(
     }),
     taskTimeout: props.timeout,
     resultPath: '$.decision',
+    retryOnServiceExceptions: false,
+  });
+  task.addRetry(RETRY);
+  return task;
+}
+
+/** SPEC 10: how long the desk waits for a clinic's answer before the review returns to the queue. */
+export const INFORMATION_TIMEOUT = Duration.days(14);
+
+export interface CallbackStepProps {
+  readonly timeout: sfn.Timeout;
+  /** Left out, the callback's output becomes the whole state (ASL's default, `$`). */
+  readonly resultPath?: string;
+}
+
+/**
+ * A `.waitForTaskToken` Lambda task that is not a review: the handler gets `{ state, taskToken }`,
+ * keeps the token, and the execution resumes when someone sends it back.
+ */
+export function callbackStep(
+  scope: Construct,
+  id: string,
+  fn: lambda.IFunction,
+  props: CallbackStepProps,
+): tasks.LambdaInvoke {
+  const task = new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: fn,
+    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload: sfn.TaskInput.fromObject({
+      state: sfn.JsonPath.entirePayload,
+      taskToken: sfn.JsonPath.taskToken,
+    }),
+    taskTimeout: props.timeout,
+    resultPath: props.resultPath,
     retryOnServiceExceptions: false,
   });
   task.addRetry(RETRY);

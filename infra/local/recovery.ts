@@ -62,7 +62,23 @@ export async function recoverInFlightWork(deps: RecoveryDeps) {
   for (const review of await repo.listUnappliedReviews()) {
     const before = review.taskToken;
     if (review.kind === 'INITIAL') {
-      start(authArn, { referralId: review.referralId }, review.referralId);
+      // The pass that opened it (SPEC 10: a later pass follows an information request).
+      const pass = review.round
+        ? {
+            round: review.round,
+            ...(review.flags?.includes('INFORMATION_NOT_RECEIVED') ? { informationNotReceived: true } : {}),
+          }
+        : {};
+      start(authArn, { referralId: review.referralId, ...pass }, review.referralId);
+    } else if (review.kind === 'APPEAL') {
+      const appealArn = process.env.APPEAL_WORKFLOW_ARN;
+      if (!appealArn || !review.appealId) continue;
+      const seconds = Math.max(1, Math.ceil((Date.parse(review.dueAt) - Date.now()) / 1000));
+      start(
+        appealArn,
+        { referralId: review.referralId, appealId: review.appealId, reviewTimeoutSeconds: seconds },
+        review.appealId,
+      );
     } else {
       const visit = review.visitId ? await repo.getVisit(review.referralId, review.visitId) : undefined;
       if (!visit) continue;

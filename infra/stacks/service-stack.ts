@@ -10,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { PriorAuthAlarms } from '../constructs/alarms.js';
 import { type ApiHandlerName, PriorAuthApi } from '../constructs/api.js';
+import { AppealWorkflow } from '../constructs/appeal-workflow.js';
 import { AuthorizationWorkflow } from '../constructs/authorization-workflow.js';
 import { ContinuationReviewWorkflow } from '../constructs/continuation-workflow.js';
 import {
@@ -55,6 +56,10 @@ export const TABLE_ACCESS: Record<FunctionName, 'none' | 'read' | 'readWrite'> =
   'wf-rereview': 'readWrite',
   'wf-record-continuation': 'readWrite',
   'wf-record-failure': 'readWrite',
+  'wf-request-information': 'readWrite',
+  'wf-information-lapsed': 'readWrite',
+  'wf-record-appeal': 'readWrite',
+  'api-reports': 'read',
   reconcile: 'readWrite',
   // Reads the stream only (granted by its event source mapping), never the table.
   'notify-publish': 'none',
@@ -88,6 +93,7 @@ export class ServiceStack extends Stack {
   public readonly functions: Record<FunctionName, HandlerFunction>;
   public readonly authorizationWorkflow: AuthorizationWorkflow;
   public readonly continuationWorkflow: ContinuationReviewWorkflow;
+  public readonly appealWorkflow: AppealWorkflow;
   public readonly api: PriorAuthApi;
   public readonly visitCompletedRule: events.Rule;
   public readonly reconcileSchedule: events.Rule;
@@ -143,7 +149,7 @@ export class ServiceStack extends Stack {
     }
 
     // Events on the bus.
-    for (const name of ['api-visits', 'wf-escalate-review', 'reconcile'] as const) {
+    for (const name of ['api-visits', 'wf-escalate-review', 'wf-request-information', 'reconcile'] as const) {
       eventBus.grantPutEventsTo(fn[name]);
       fn[name].addEnvironment('EVENT_BUS_NAME', eventBus.eventBusName);
     }
@@ -154,6 +160,8 @@ export class ServiceStack extends Stack {
       escalateReview: fn['wf-escalate-review'].function,
       recordDetermination: fn['wf-record-determination'].function,
       recordFailure: fn['wf-record-failure'].function,
+      requestInformation: fn['wf-request-information'].function,
+      informationLapsed: fn['wf-information-lapsed'].function,
       logKey: key,
     });
     this.continuationWorkflow = new ContinuationReviewWorkflow(this, 'ContinuationReviewWorkflow', {
@@ -166,6 +174,20 @@ export class ServiceStack extends Stack {
       logKey: key,
     });
 
+    this.appealWorkflow = new AppealWorkflow(this, 'AppealWorkflow', {
+      openReview: fn['wf-open-review'].function,
+      escalateReview: fn['wf-escalate-review'].function,
+      recordAppeal: fn['wf-record-appeal'].function,
+      recordFailure: fn['wf-record-failure'].function,
+      logKey: key,
+    });
+    // SPEC 11: filing an appeal starts its execution.
+    this.appealWorkflow.stateMachine.grantStartExecution(fn['api-referrals']);
+    fn['api-referrals'].addEnvironment(
+      'APPEAL_WORKFLOW_ARN',
+      this.appealWorkflow.stateMachine.stateMachineArn,
+    );
+
     // Only intake starts a determination: api-referrals and api-fhir ($submit) on submission, and
     // reconcile, which is part of intake: it re-drives referrals left in RECEIVED when a start did not happen.
     for (const name of ['api-referrals', 'api-fhir', 'reconcile'] as const) {
@@ -175,17 +197,20 @@ export class ServiceStack extends Stack {
 
     fn['api-fhir'].addEnvironment('PAS_SUBMIT_WAIT_MS', String(PAS_SUBMIT_WAIT.toMilliseconds()));
 
-    // Only a reviewer's decision resumes a waiting workflow. SendTask* act on a task token, not on
-    // a resource: IAM offers no narrower resource than `*` for them.
-    new iam.Policy(fn['api-reviews'], 'TaskCallbackPolicy', {
-      roles: [fn['api-reviews'].role],
-      statements: [
-        new iam.PolicyStatement({
-          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-          resources: ['*'],
-        }),
-      ],
-    });
+    // Only a reviewer's decision, and a clinic's answer to an information request (SPEC 10), resume
+    // a waiting workflow. SendTask* act on a task token, not on a resource: IAM offers no narrower
+    // resource than `*` for them.
+    for (const name of ['api-reviews', 'api-referrals'] as const) {
+      new iam.Policy(fn[name], 'TaskCallbackPolicy', {
+        roles: [fn[name].role],
+        statements: [
+          new iam.PolicyStatement({
+            actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+            resources: ['*'],
+          }),
+        ],
+      });
+    }
 
     this.visitCompletedRule = new events.Rule(this, 'VisitCompletedRule', {
       description: 'Each completed visit starts a ContinuationReviewWorkflow execution',
@@ -233,6 +258,7 @@ export class ServiceStack extends Stack {
       workflows: {
         AuthorizationWorkflow: this.authorizationWorkflow.stateMachine,
         ContinuationReviewWorkflow: this.continuationWorkflow.stateMachine,
+        AppealWorkflow: this.appealWorkflow.stateMachine,
       },
       deadLetterQueue,
       api: this.api.restApi,
@@ -247,6 +273,7 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'ContinuationReviewWorkflowArn', {
       value: this.continuationWorkflow.stateMachine.stateMachineArn,
     });
+    new CfnOutput(this, 'AppealWorkflowArn', { value: this.appealWorkflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
   }
 }

@@ -1,5 +1,6 @@
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type TaskCallbacks, TaskGoneError, type WorkflowStarter } from '../ports.js';
+import type { AppealStarter } from '../usecases/appeals.js';
 import { SDK_CLIENT_CONFIG } from './sdk-config.js';
 
 /** The Step Functions adapters. The client is built once per module (cold start), on first use. */
@@ -40,6 +41,17 @@ export function sfnTaskCallbacks(): TaskCallbacks {
         if (err instanceof Error && GONE.has(err.name)) throw new TaskGoneError(err.name);
         throw err;
       }
+    },
+  };
+}
+
+/** SPEC 11: one AppealWorkflow execution per appeal, named by the appeal id. */
+export function sfnAppealStarter(stateMachineArn: string): AppealStarter {
+  return {
+    async startAppeal(input) {
+      await sfnClient().send(
+        new StartExecutionCommand({ stateMachineArn, name: input.appealId, input: JSON.stringify(input) }),
+      );
     },
   };
 }

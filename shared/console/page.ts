@@ -62,6 +62,7 @@ export function buildConsolePage(script: string, data: ConsoleData): ConsolePage
 <nav aria-label="Console">
 <ul>
 <li><a id="nav-queue" href="#/queue" data-testid="nav-queue">Open reviews</a></li>
+<li><a id="nav-report" href="#/report" data-testid="nav-report">Report</a></li>
 <li><span id="who" class="who" data-testid="signed-in-as">Not signed in</span></li>
 <li><button type="button" id="signout" data-testid="sign-out" hidden>Sign out</button></li>
 </ul>

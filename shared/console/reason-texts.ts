@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { CATALOGUE, type CatalogueEntry } from '../catalogue.js';
 import { REASON_CODES, type ReasonCode } from '../reasons.js';
-import { DECISION_RULES, INSTRUMENTS, REVIEW_OUTCOMES } from '../schemas.js';
+import { DECISION_RULES, INFORMATION_CODES, INSTRUMENTS, REVIEW_OUTCOMES } from '../schemas.js';
 
 /** Each criterion of SPEC 4.2, its plain name, and the reason codes that speak to it (first: the default). */
 export const CRITERIA_LABELS = [
@@ -59,6 +59,8 @@ export interface ConsoleData {
   instruments: typeof INSTRUMENTS;
   outcomes: typeof REVIEW_OUTCOMES;
   decision: typeof DECISION_RULES;
+  /** SPEC 10: what a REQUEST_INFORMATION may ask for. */
+  informationCodes: typeof INFORMATION_CODES;
   /** Empty in the deployed page: there, reviewers paste an ID token. */
   demoReviewers: DemoReviewer[];
 }
@@ -71,6 +73,7 @@ export function consoleData(demoReviewers: readonly DemoReviewer[] = []): Consol
     instruments: INSTRUMENTS,
     outcomes: REVIEW_OUTCOMES,
     decision: DECISION_RULES,
+    informationCodes: INFORMATION_CODES,
     demoReviewers: [...demoReviewers],
   };
 }

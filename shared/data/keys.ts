@@ -16,6 +16,9 @@ export const keys = {
   }),
   visit: (referralId: string, visitId: string) => ({ PK: `REFERRAL#${referralId}`, SK: `VISIT#${visitId}` }),
   review: (reviewId: string) => ({ PK: `REVIEW#${reviewId}`, SK: 'REVIEW' }),
+  /** SPEC 12: one aggregate per reporting year and urgency, updated with each determination. */
+  reportYear: (year: number) => `REPORT#${year}`,
+  report: (year: number, urgency: string) => ({ PK: `REPORT#${year}`, SK: `URGENCY#${urgency}` }),
   idempotency: (scope: string, key: string) => ({ PK: `IDEMPOTENCY#${scope}#${key}`, SK: 'IDEMPOTENCY' }),
 };
 

@@ -14,6 +14,13 @@ import {
 import { ConflictError, TransientError } from '../errors.js';
 import type { HistoryEntry, ReferralRecord, ReReviewRecord, ReviewRecord, VisitRecord } from '../model.js';
 import type { DeterminationPatch, ReReviewPatch } from '../policy/outcomes.js';
+import {
+  BUCKET_COUNT,
+  type DecisionIncrement,
+  emptyAggregate,
+  type ReportAggregate,
+  type Urgency,
+} from '../report.js';
 import type { Member, Provider } from '../schemas.js';
 import { gsi, keys } from './keys.js';
 
@@ -305,6 +312,41 @@ export class Transaction {
     return this;
   }
 
+  /** SPEC 12: counts a first determination in its year's report aggregate (ADDs: no read, no lost update). */
+  countDecision(year: number, urgency: Urgency, inc: DecisionIncrement): this {
+    this.items.push({
+      Update: {
+        TableName: this.table,
+        Key: keys.report(year, urgency),
+        UpdateExpression:
+          'ADD decided :d, approved :a, denied :n, approvedAfterExtension :e, totalSeconds :s, #bucket :one',
+        ExpressionAttributeNames: { '#bucket': `h${inc.bucket}` },
+        ExpressionAttributeValues: {
+          ':d': inc.decided,
+          ':a': inc.approved,
+          ':n': inc.denied,
+          ':e': inc.approvedAfterExtension,
+          ':s': inc.totalSeconds,
+          ':one': 1,
+        },
+      },
+    });
+    return this;
+  }
+
+  /** SPEC 12: a determination overturned on appeal, counted in the year it was first made. */
+  countApprovedAfterAppeal(year: number, urgency: Urgency): this {
+    this.items.push({
+      Update: {
+        TableName: this.table,
+        Key: keys.report(year, urgency),
+        UpdateExpression: 'ADD approvedAfterAppeal :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      },
+    });
+    return this;
+  }
+
   putIdempotency(scope: string, key: string, bodyHash: string, response: unknown, expiresAt: number): this {
     this.items.push({
       Put: {
@@ -538,6 +580,34 @@ export class Repository {
       limit,
     );
     return items.map((i) => strip(i) as Record<string, unknown>);
+  }
+
+  /** SPEC 12: the year's aggregates, one Query over the year's partition (two items). */
+  async getReportAggregates(year: number): Promise<Record<Urgency, ReportAggregate>> {
+    const items = await this.queryAll({
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.reportYear(year) },
+      ConsistentRead: true,
+    });
+    const out: Record<Urgency, ReportAggregate> = { standard: emptyAggregate(), expedited: emptyAggregate() };
+    for (const item of items) {
+      const urgency = String(item.SK).replace('URGENCY#', '');
+      if (urgency !== 'standard' && urgency !== 'expedited') continue;
+      const num = (k: string) => Number(item[k] ?? 0);
+      const histogram: Record<number, number> = {};
+      for (let i = 0; i < BUCKET_COUNT; i++) if (item[`h${i}`] !== undefined) histogram[i] = num(`h${i}`);
+      out[urgency] = {
+        decided: num('decided'),
+        approved: num('approved'),
+        denied: num('denied'),
+        approvedAfterAppeal: num('approvedAfterAppeal'),
+        approvedAfterExtension: num('approvedAfterExtension'),
+        totalSeconds: num('totalSeconds'),
+        histogram,
+      };
+    }
+    return out;
   }
 
   async getIdempotency(

@@ -15,7 +15,7 @@ import {
 } from '../codes.js';
 import { addDays, addHours, daysBetween, minDate, yearOf } from '../dates.js';
 import { POLICY_VERSION, type ReasonCode } from '../reasons.js';
-import type { Credential, Member, Provider, Purpose, Referral } from '../schemas.js';
+import type { Credential, Member, Provider, Purpose, Referral, ReferralCase } from '../schemas.js';
 
 // ---------- vocabulary ----------
 export const DETERMINATION_STATUSES = ['APPROVED', 'PARTIALLY_APPROVED', 'DENIED', 'PENDING_REVIEW'] as const;
@@ -185,7 +185,7 @@ export function decisionDueAt(receivedAt: string, urgency: Referral['urgency']):
  * certification, so the cap (which would leave no valid day) is not applied.
  */
 export function authorizationFor(
-  referral: Referral,
+  referral: ReferralCase,
   member: Member,
   visitsRecordedThisYear: number,
   basis: AuthorizationBasis,
@@ -196,7 +196,7 @@ export function authorizationFor(
     approvedVisits ?? Math.min(referral.requestedVisits, member.massageTherapy.initialVisitAllotment);
   const validFrom = referral.startDate;
   let validTo = addDays(validFrom, POLICY_LIMITS.authorizationDays);
-  const poc = referral.clinical.planOfCare;
+  const poc = referral.clinical?.planOfCare;
   if (basis === 'MEDICARE' && poc) {
     const planEnds = addDays(poc.certifiedOn, POLICY_LIMITS.planOfCareDays);
     if (planEnds >= validFrom) validTo = minDate(validTo, planEnds);

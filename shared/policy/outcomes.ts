@@ -19,16 +19,18 @@ import type {
 } from '../model.js';
 import { AUTHORIZATION_STATUS_AFTER, EXTENSION_DAYS, type ReReviewOutcome } from '../progress.js';
 import type { ReasonCode } from '../reasons.js';
-import type { LineOfBusiness, Referral } from '../schemas.js';
+import type { LineOfBusiness, ReferralCase, RequestedItem, ReviewOutcome } from '../schemas.js';
 import { type Authorization, type Determination, POLICY_LIMITS } from './determine.js';
 
 /** What a reviewer sent back through the task token (one shape: the review stores it as its `decision`). */
 export interface ReviewerDecision {
   reviewId: string;
-  outcome: 'APPROVE' | 'DENY' | 'CONTINUE' | 'STOP';
+  outcome: ReviewOutcome;
   reasonCodes: ReasonCode[];
   note?: string;
   approvedVisits?: number;
+  /** REQUEST_INFORMATION (SPEC 10): what the clinic is asked for. */
+  requested?: RequestedItem[];
   reviewer: { id: string; credential: string };
   decidedAt: string;
 }
@@ -47,10 +49,10 @@ export function reviewerOf(caller: Caller): { id: string; credential: string } {
 
 /** Medicare: the certified plan of care ends `planOfCareDays` after certification; nothing runs past it. */
 export function medicarePlanOfCareEnds(
-  request: Referral,
+  request: ReferralCase,
   lineOfBusiness: LineOfBusiness,
 ): string | undefined {
-  const poc = request.clinical.planOfCare;
+  const poc = request.clinical?.planOfCare;
   return lineOfBusiness === 'medicare' && poc
     ? addDays(poc.certifiedOn, POLICY_LIMITS.planOfCareDays)
     : undefined;

@@ -3,13 +3,16 @@ import { yearOf } from '../dates.js';
 import { NotFoundError } from '../errors.js';
 import { type Clock, FINAL_STATUSES, type ReferralRecord } from '../model.js';
 import { logger } from '../observability.js';
-import { type Authorization, authorizationFor, type Determination, determine } from '../policy/determine.js';
+import { type Authorization, authorizationFor } from '../policy/determine.js';
+import { type CaseDetermination, determineCase } from '../policy/information.js';
 import {
   applyDetermination,
   applyReviewerDecision,
   type DeterminationPatch,
   type ReviewerDecision,
 } from '../policy/outcomes.js';
+import type { ReasonCode } from '../reasons.js';
+import { decisionIncrement } from '../report.js';
 import { loadReferral, nowIso, secondsUntil } from './common.js';
 
 /** The AuthorizationWorkflow's state as the tasks see it. */
@@ -17,27 +20,43 @@ export type { ReviewerDecision };
 
 export interface AuthorizationState {
   referralId: string;
+  /**
+   * The workflow's pass over the case: 0 at first, one more after each information request ends
+   * (answered or lapsed, SPEC 10). Each pass opens its own review.
+   */
+  round?: number;
+  /** Set on the pass after an information request ran out unanswered. */
+  informationNotReceived?: boolean;
   evaluation?: Evaluation;
   decision?: ReviewerDecision;
   failure?: { Error?: string; Cause?: string };
 }
 
+/** Where the workflow goes after Evaluate (its `Route?` choice). */
+export type EvaluationNext = 'RECORD' | 'REVIEW' | 'REQUEST_INFORMATION';
+
 export interface Evaluation {
   referralId: string;
+  next: EvaluationNext;
   needsReview: boolean;
   reviewTimeoutSeconds: number;
   alreadyFinal: boolean;
-  determination: Determination;
+  determination: CaseDetermination;
   /**
    * The referral's version when it was evaluated: RecordDetermination records an automatic
    * determination in place against it, without reading the referral again.
    */
   referralVersion?: number;
+  /** What the report counts (SPEC 12), so the in-place record needs no read. */
+  receivedAt: string;
+  urgency: 'standard' | 'expedited';
+  /** An information request extended the decision time. */
+  extended: boolean;
 }
 
 async function loadContext(repo: Repository, referral: ReferralRecord) {
   const r = referral.request;
-  const certifierNpi = r.clinical.planOfCare?.certifiedByNpi;
+  const certifierNpi = r.clinical?.planOfCare?.certifiedByNpi;
   const needCertifier =
     certifierNpi && certifierNpi !== r.orderingProviderNpi && certifierNpi !== r.renderingProviderNpi;
   // Independent reads, in one round trip.
@@ -56,15 +75,21 @@ async function loadContext(repo: Repository, referral: ReferralRecord) {
   };
 }
 
-/** Evaluate: eligibility, provider, codes and clinical criteria (SPEC 5), as one pure call over loaded data. */
+/**
+ * Evaluate: eligibility, provider, codes and clinical criteria (SPEC 5), as one pure call over loaded
+ * data. On a later pass (SPEC 10) the same policy runs on the case as the answer left it; after an
+ * unanswered request the review it opens carries INFORMATION_NOT_RECEIVED.
+ */
 export async function evaluateReferral(
   repo: Repository,
   clock: Clock,
-  referralId: string,
+  state: Pick<AuthorizationState, 'referralId' | 'round' | 'informationNotReceived'>,
 ): Promise<Evaluation> {
+  const { referralId } = state;
+  const round = state.round ?? 0;
   const referral = await loadReferral(repo, referralId);
   const ctx = await loadContext(repo, referral);
-  const determination = determine({
+  const determination = determineCase({
     referral: referral.request,
     member: ctx.member,
     renderingProvider: ctx.renderingProvider,
@@ -73,16 +98,39 @@ export async function evaluateReferral(
     visitsRecordedThisYear: ctx.visitsRecordedThisYear,
     receivedAt: referral.receivedAt,
   });
+  if (state.informationNotReceived && determination.status === 'PENDING_REVIEW') {
+    determination.reasons = unique<ReasonCode>([...determination.reasons, 'INFORMATION_NOT_RECEIVED']);
+  }
   const alreadyFinal = FINAL_STATUSES.includes(referral.status);
-  logger.info('referral evaluated', { referralId, status: determination.status, alreadyFinal });
+  const next = nextStep(alreadyFinal, determination, round);
+  logger.info('referral evaluated', { referralId, status: determination.status, alreadyFinal, round, next });
   return {
     referralId,
-    needsReview: !alreadyFinal && determination.status === 'PENDING_REVIEW',
+    next,
+    needsReview: next === 'REVIEW',
     reviewTimeoutSeconds: secondsUntil(referral.decisionDueAt, clock),
     alreadyFinal,
     determination,
     referralVersion: referral.version,
+    receivedAt: referral.receivedAt,
+    urgency: referral.request.urgency,
+    extended: (referral.informationRequests?.length ?? 0) > 0,
   };
+}
+
+/**
+ * A case the rules can decide is recorded; one they cannot goes to a reviewer. A case without its
+ * clinical section is asked for it once, on the first pass: if the answer still lacks it, or none
+ * comes, a reviewer decides (the software never denies for want of an answer).
+ */
+function nextStep(alreadyFinal: boolean, det: CaseDetermination, round: number): EvaluationNext {
+  if (alreadyFinal || det.status !== 'PENDING_REVIEW') return 'RECORD';
+  if (det.informationNeeded && round === 0) return 'REQUEST_INFORMATION';
+  return 'REVIEW';
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
 }
 
 /**
@@ -102,6 +150,7 @@ export async function recordDetermination(repo: Repository, clock: Clock, state:
         state.referralId,
         evaluation.referralVersion,
         applyDetermination(evaluation.determination, nowIso(clock)),
+        evaluation,
       );
     } catch (err) {
       if (!(err instanceof ConditionFailedError)) throw err;
@@ -130,7 +179,8 @@ export async function recordDetermination(repo: Repository, clock: Clock, state:
     }
     patch = applyReviewerDecision(det, decision, authorization);
   }
-  return write(repo, clock, referral.referralId, referral.version, patch, decision);
+  const report = referral.reportYear === undefined ? evaluation : undefined;
+  return write(repo, clock, referral.referralId, referral.version, patch, report, decision);
 }
 
 async function write(
@@ -139,6 +189,8 @@ async function write(
   referralId: string,
   expectedVersion: number,
   patch: DeterminationPatch,
+  /** What the report counts; absent when this referral was counted already. */
+  report: Pick<Evaluation, 'urgency' | 'receivedAt' | 'extended'> | undefined,
   decision?: ReviewerDecision,
 ) {
   const tx = repo.transaction();
@@ -146,12 +198,23 @@ async function write(
     const review = await repo.getReview(decision.reviewId);
     if (review) tx.putReview({ ...review, recorded: true }, 'any');
   }
+  // SPEC 12: a referral's first determination counts in its year's report, in the same transaction.
+  const status = patch.referral.status;
+  const referral: DeterminationPatch['referral'] & { reportYear?: number } = { ...patch.referral };
+  if (report && (status === 'APPROVED' || status === 'PARTIALLY_APPROVED' || status === 'DENIED')) {
+    const at = patch.referral.decidedAt ?? nowIso(clock);
+    referral.reportYear = yearOf(at);
+    tx.countDecision(
+      referral.reportYear,
+      report.urgency,
+      decisionIncrement({ status, receivedAt: report.receivedAt, decidedAt: at, extended: report.extended }),
+    );
+  }
   await repo.commit(
     tx
-      .recordDetermination(referralId, expectedVersion, patch.referral)
+      .recordDetermination(referralId, expectedVersion, referral)
       .addHistory(referralId, { at: nowIso(clock), ...patch.history }),
   );
-  const status = patch.referral.status;
   logger.info('determination recorded', { referralId, status, by: decision ? 'reviewer' : 'system' });
   return { status, alreadyRecorded: false };
 }

@@ -1,13 +1,15 @@
 import { APPEAL_TEXT, describeReason } from '../catalogue.js';
 import type { Repository } from '../data/repository.js';
 import { NotFoundError } from '../errors.js';
-import { type Caller, FINAL_STATUSES, type ReferralRecord } from '../model.js';
+import { type AppealRecord, type Caller, FINAL_STATUSES, type ReferralRecord } from '../model.js';
 import { POLICY_VERSION } from '../reasons.js';
 import { assertCanRead } from './common.js';
 
 const HEADLINES = {
   RECEIVED: 'We have received the request and are reviewing it.',
   PENDING_REVIEW: 'A licensed clinical reviewer is reviewing this request. No decision has been made yet.',
+  PENDING_INFORMATION:
+    'We have asked the clinic for more information. No decision has been made yet; the decision time starts again when the answer arrives.',
   APPROVED: 'The request is approved.',
   PARTIALLY_APPROVED: 'The request is approved in part.',
   DENIED: 'The request is denied.',
@@ -26,6 +28,29 @@ async function reviewerNote(repo: Repository, reviewIds: string[]): Promise<stri
   return reviews.find((r) => r.kind === 'INITIAL')?.decision?.note ?? null;
 }
 
+/** What an appeal's notice says: outcome, the reviewer's credential, and the next step. */
+function appealOutcome(a: AppealRecord) {
+  const what = a.subject === 'AUTHORIZATION_STOP' ? 'the decision to stop visits' : 'the decision';
+  return {
+    appealId: a.appealId,
+    status: a.status,
+    decidedAt: a.decidedAt ?? null,
+    reviewerCredential: a.decidedBy?.credential ?? null,
+    headline:
+      a.status === 'OPEN'
+        ? `Your appeal of ${what} is being reviewed by a licensed clinician who did not make it. We decide by ${a.dueAt}.`
+        : a.status === 'OVERTURNED'
+          ? `Your appeal is granted: a licensed clinical reviewer (${a.decidedBy?.credential}) who did not make ${what} reversed it.`
+          : `Your appeal is denied: a licensed clinical reviewer (${a.decidedBy?.credential}) who did not make ${what} kept it.`,
+    nextSteps:
+      a.status === 'OPEN'
+        ? 'No action is needed; you will be told the outcome.'
+        : a.status === 'OVERTURNED'
+          ? 'The authorized visits may be scheduled now; see the authorization on this notice.'
+          : 'You may ask for an independent external review by an independent review organization (in Washington, RCW 48.43.535) within the time limit printed on this notice. Medicare members: follow the steps on your Medicare notice. The plan sends the case file to the reviewer free of charge.',
+  };
+}
+
 /**
  * GET /referrals/{id}/notice: the determination notice in plain language: the decision, each
  * reason's sentence and the policy text it rests on, who decided, and how to appeal.
@@ -36,7 +61,9 @@ export async function getNotice(repo: Repository, caller: Caller, referralId: st
   assertCanRead(caller, referral);
   const auth = referral.authorization;
   const decidedBy = referral.decidedBy;
-  const denied = referral.status === 'DENIED' || referral.status === 'PARTIALLY_APPROVED';
+  const denied =
+    referral.status === 'DENIED' || referral.status === 'PARTIALLY_APPROVED' || auth?.status === 'STOPPED';
+  const lastAppeal = referral.appeals?.filter((a) => a.status !== 'OPEN').at(-1) ?? referral.appeals?.at(-1);
   return {
     referralId,
     status: referral.status,
@@ -71,6 +98,12 @@ export async function getNotice(repo: Repository, caller: Caller, referralId: st
     reviewerNote: decidedBy && decidedBy !== 'system' ? await reviewerNote(repo, referral.reviewIds) : null,
     lines: referral.lines.map((l) => ({ cpt: l.cpt, status: l.status, reasons: l.reasons })),
     policyVersion: referral.policyVersion ?? POLICY_VERSION,
-    appeal: denied ? APPEAL_TEXT : null,
+    appeal: denied && !lastAppeal ? APPEAL_TEXT : null,
+    // SPEC 11: the outcome of the latest appeal, who decided it, and what comes next.
+    appealOutcome: lastAppeal ? appealOutcome(lastAppeal) : null,
+    informationRequested:
+      referral.status === 'PENDING_INFORMATION'
+        ? (referral.informationRequests?.at(-1)?.requested.map((r) => ({ code: r.code, text: r.text })) ?? [])
+        : null,
   };
 }

@@ -1,13 +1,22 @@
 import { ConditionFailedError, type Repository } from '../data/repository.js';
 import { toIsoDate } from '../dates.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
-import type { Caller, Clock, HistoryEntry, ReferralRecord, ReviewRecord, VisitRecord } from '../model.js';
+import type {
+  AppealRecord,
+  Caller,
+  Clock,
+  HistoryEntry,
+  InformationRequestRecord,
+  ReferralRecord,
+  ReviewRecord,
+  VisitRecord,
+} from '../model.js';
 import { withoutToken } from '../model.js';
 import { logger } from '../observability.js';
 import { decisionDueAt } from '../policy/determine.js';
 import type { WorkflowStarter } from '../ports.js';
 import { POLICY_VERSION } from '../reasons.js';
-import { parseReferral } from '../schemas.js';
+import { parseReferral, type ReferralCase } from '../schemas.js';
 import { actorOf, assertCanRead, bodyHash } from './common.js';
 
 export interface SubmitDeps {
@@ -42,15 +51,32 @@ export async function submitReferral(
       { field: 'Idempotency-Key', message: 'must be 1-128 letters, digits or ._:-' },
     ]);
   }
+  const request = parseReferral(body, toIsoDate(deps.clock.now()));
+  return submitCase(deps, caller, request, {
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey, bodyHash: bodyHash(body) }),
+  });
+}
+
+/**
+ * The intake every face of the desk shares (JSON, PAS): a parsed case, which may lack its clinical
+ * section (SPEC 8, 10: the workflow then asks for it). `idempotency` replays the first answer for
+ * the same key and body hash, and refuses the key with another body (409 IDEMPOTENCY_KEY_REUSED).
+ */
+export async function submitCase(
+  deps: SubmitDeps,
+  caller: Caller,
+  request: ReferralCase,
+  idempotency: { idempotencyKey?: string; bodyHash?: string } = {},
+): Promise<{ answer: SubmitAnswer; replayed: boolean }> {
+  if (!caller.portalId) throw new ForbiddenError('Portal users need a portalId claim to submit referrals.');
+  const { idempotencyKey } = idempotency;
+  const hash = idempotency.bodyHash ?? '';
   const now = deps.clock.now();
-  const request = parseReferral(body, toIsoDate(now));
-  const hash = idempotencyKey === undefined ? '' : bodyHash(body);
 
   if (idempotencyKey !== undefined) {
     const replay = await replayed(deps.repo, caller.portalId, idempotencyKey, hash);
     if (replay) return { answer: replay, replayed: true };
   }
-
   const receivedAt = now.toISOString();
   const record: ReferralRecord = {
     referralId: deps.newId(),
@@ -208,5 +234,40 @@ export function referralView(
     }),
     history: history.map(historyView),
     failure: referral.failure ?? null,
+    informationRequests: (referral.informationRequests ?? []).map(informationRequestView),
+    appeals: (referral.appeals ?? []).map(appealView),
+  };
+}
+
+/** SPEC 10: what was asked, when, by whom, and what the answer changed. */
+export function informationRequestView(r: InformationRequestRecord) {
+  return {
+    round: r.round,
+    requestedAt: r.requestedAt,
+    requestedBy: actorView(r.requestedBy),
+    requested: r.requested.map((i) => ({ code: i.code, text: i.text })),
+    dueAt: r.dueAt,
+    status: r.answeredAt ? 'ANSWERED' : r.lapsedAt ? 'NOT_RECEIVED' : 'OPEN',
+    answeredAt: r.answeredAt ?? null,
+    note: r.note ?? null,
+    changes: r.changes ?? [],
+    lapsedAt: r.lapsedAt ?? null,
+  };
+}
+
+/** SPEC 11: each appeal and its outcome. */
+export function appealView(a: AppealRecord) {
+  return {
+    appealId: a.appealId,
+    subject: a.subject,
+    urgency: a.urgency,
+    receivedAt: a.receivedAt,
+    appealedStatus: a.appealedStatus,
+    note: a.note,
+    dueAt: a.dueAt,
+    reviewId: a.reviewId,
+    status: a.status,
+    decidedAt: a.decidedAt ?? null,
+    decidedBy: a.decidedBy ? { id: a.decidedBy.id, credential: a.decidedBy.credential } : null,
   };
 }

@@ -1,7 +1,7 @@
 import { describeReason } from '../catalogue.js';
 import { ConditionFailedError, type Repository } from '../data/repository.js';
 import { addHours } from '../dates.js';
-import { ConflictError, NotFoundError, TransientError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, TransientError, ValidationError } from '../errors.js';
 import { type Caller, type Clock, type ReviewRecord, withoutToken } from '../model.js';
 import { logger } from '../observability.js';
 import { reviewerOf } from '../policy/outcomes.js';
@@ -16,7 +16,7 @@ import {
 } from '../schemas.js';
 import { loadReferral, nowIso } from './common.js';
 import type { AuthorizationState, ReviewerDecision } from './determination.js';
-import { referralView } from './referrals.js';
+import { appealView, informationRequestView, referralView } from './referrals.js';
 
 /** The ContinuationReviewWorkflow's state as the tasks see it. */
 export interface ContinuationState {
@@ -25,16 +25,40 @@ export interface ContinuationState {
   decision?: ReviewerDecision;
 }
 
+/** The AppealWorkflow's state (SPEC 11). */
+export interface AppealState {
+  referralId: string;
+  appealId: string;
+  reviewTimeoutSeconds: number;
+  decision?: ReviewerDecision;
+}
+
+export type ReviewState = AuthorizationState | ContinuationState | AppealState;
+
 export interface OpenReviewInput {
   kind: ReviewKind;
   taskToken: string;
   escalated: boolean;
-  state: AuthorizationState | ContinuationState;
+  state: ReviewState;
 }
 
 /** Review ids are derived from what they review, so a re-driven workflow finds its review again. */
-export const reviewIdFor = (kind: ReviewKind, id: string) =>
-  kind === 'INITIAL' ? `rv-${id}` : `rv-visit-${id}`;
+export const reviewIdFor = (kind: ReviewKind, id: string, round = 0) =>
+  kind === 'INITIAL'
+    ? `rv-${id}${round > 0 ? `-r${round}` : ''}`
+    : kind === 'APPEAL'
+      ? `rv-appeal-${id}`
+      : `rv-visit-${id}`;
+
+/** The review a workflow state waits on. */
+export function reviewIdOfState(kind: ReviewKind, state: ReviewState): string {
+  if (kind === 'INITIAL') {
+    const s = state as AuthorizationState;
+    return reviewIdFor('INITIAL', s.referralId, s.round ?? 0);
+  }
+  if (kind === 'APPEAL') return reviewIdFor('APPEAL', (state as AppealState).appealId);
+  return reviewIdFor('CONTINUATION', (state as ContinuationState).rereview?.visitId ?? '');
+}
 
 /** Continuation reviews get the standard clock unless the referral was expedited (SPEC 5.5 due times). */
 export function continuationDueAt(urgency: 'standard' | 'expedited', now: string): string {
@@ -51,9 +75,11 @@ export async function openReview(
   input: OpenReviewInput,
 ): Promise<{ reviewId: string }> {
   const at = nowIso(clock);
+  if (input.kind === 'APPEAL') return openAppealReview(repo, at, input.state as AppealState, input.taskToken);
   if (input.kind === 'INITIAL') {
     const state = input.state as AuthorizationState;
-    const reviewId = reviewIdFor('INITIAL', state.referralId);
+    const round = state.round ?? 0;
+    const reviewId = reviewIdFor('INITIAL', state.referralId, round);
     const existing = await repo.getReview(reviewId);
     if (existing) return rearm(repo, existing, input.taskToken);
     const det = state.evaluation?.determination;
@@ -71,7 +97,9 @@ export async function openReview(
       dueAt: referral.decisionDueAt,
       escalated: false,
       taskToken: input.taskToken,
+      round,
     };
+    if (state.informationNotReceived) review.flags = ['INFORMATION_NOT_RECEIVED'];
     Object.assign(referral, {
       status: 'PENDING_REVIEW',
       reasons: det.reasons,
@@ -176,18 +204,54 @@ async function rearm(repo: Repository, review: ReviewRecord, taskToken: string) 
   return { reviewId: review.reviewId };
 }
 
+/**
+ * SPEC 11: the appeal's review. The appeal itself was recorded when it was filed; this holds the
+ * workflow's token and names the reviewer who may not decide it.
+ */
+async function openAppealReview(repo: Repository, at: string, state: AppealState, taskToken: string) {
+  const reviewId = reviewIdFor('APPEAL', state.appealId);
+  const existing = await repo.getReview(reviewId);
+  if (existing) return rearm(repo, existing, taskToken);
+  const referral = await loadReferral(repo, state.referralId);
+  const appeal = referral.appeals?.find((a) => a.appealId === state.appealId);
+  if (!appeal) throw new NotFoundError(`Appeal ${state.appealId}`);
+  const expected = referral.version;
+  const review: ReviewRecord = {
+    reviewId,
+    referralId: referral.referralId,
+    kind: 'APPEAL',
+    appealId: appeal.appealId,
+    status: 'OPEN',
+    recommendation: null,
+    reasons:
+      appeal.subject === 'AUTHORIZATION_STOP' ? (referral.authorization?.reasons ?? []) : referral.reasons,
+    createdAt: at,
+    dueAt: appeal.dueAt,
+    escalated: false,
+    taskToken,
+  };
+  if (appeal.appealedDecisionBy !== 'system') review.conflictReviewerId = appeal.appealedDecisionBy.id;
+  referral.reviewIds = [...referral.reviewIds, reviewId];
+  await repo.commit(
+    repo
+      .transaction()
+      .putReview(review, 'new')
+      .putReferral(referral, expected)
+      .addHistory(referral.referralId, { at, actor: 'system', event: 'APPEAL_REVIEW_OPENED' }),
+  );
+  logger.info('review opened', { reviewId, referralId: referral.referralId, kind: 'APPEAL' });
+  return { reviewId };
+}
+
 /** Past its due time a review is flagged and announced, never decided by the software (SPEC 7). */
 export async function escalateReview(
   repo: Repository,
   events: EventPublisher,
   clock: Clock,
   kind: ReviewKind,
-  state: AuthorizationState | ContinuationState,
+  state: ReviewState,
 ) {
-  const reviewId =
-    kind === 'INITIAL'
-      ? reviewIdFor('INITIAL', (state as AuthorizationState).referralId)
-      : reviewIdFor('CONTINUATION', (state as ContinuationState).rereview?.visitId ?? '');
+  const reviewId = reviewIdOfState(kind, state);
   const review = await repo.getReview(reviewId);
   if (!review) throw new NotFoundError(`Review ${reviewId}`);
   if (review.status !== 'OPEN') return { reviewId, escalated: false };
@@ -253,7 +317,28 @@ export async function getReviewDetail(repo: Repository, clock: Clock, reviewId: 
     progress: review.visitId
       ? (bundle.visits.find((v) => v.visitId === review.visitId)?.reReview?.progress ?? null)
       : null,
-    reasonTexts: Object.fromEntries(review.reasons.map((c) => [c, describeReason(c)])),
+    reasonTexts: Object.fromEntries(
+      [...review.reasons, ...(review.flags ?? [])].map((c) => [c, describeReason(c)]),
+    ),
+    flags: review.flags ?? [],
+    // SPEC 10: a review after an answer shows both versions of the case and what changed.
+    information: (bundle.referral.informationRequests ?? []).map((r) => ({
+      ...informationRequestView(r),
+      previousRequest: r.previousRequest ?? null,
+    })),
+    // SPEC 11: the appeal this review hears, and whose decision it was.
+    appeal: review.appealId
+      ? (() => {
+          const a = bundle.referral.appeals?.find((x) => x.appealId === review.appealId);
+          return a
+            ? {
+                ...appealView(a),
+                appealedDecisionBy: a.appealedDecisionBy,
+                previousRequest: a.previousRequest ?? null,
+              }
+            : null;
+        })()
+      : null,
     evidence: {
       request: {
         memberId: request.memberId,
@@ -294,6 +379,13 @@ export async function decideReview(deps: DecideDeps, caller: Caller, reviewId: s
     ]);
   }
   if (review.status !== 'OPEN') throw alreadyDecided(reviewId);
+  // SPEC 11: an appeal is heard by someone other than who made the decision appealed.
+  if (review.kind === 'APPEAL' && review.conflictReviewerId === reviewer.id) {
+    throw new ForbiddenError(
+      'An appeal must be decided by a reviewer who did not make the decision appealed.',
+      'APPEAL_REVIEWER_CONFLICT',
+    );
+  }
   const sent: ReviewerDecision = {
     reviewId,
     outcome: decision.outcome,
@@ -303,6 +395,7 @@ export async function decideReview(deps: DecideDeps, caller: Caller, reviewId: s
   };
   if (decision.note) sent.note = decision.note;
   if (decision.approvedVisits !== undefined) sent.approvedVisits = decision.approvedVisits;
+  if (decision.requested) sent.requested = decision.requested;
   const decided: ReviewRecord = { ...review, status: 'DECIDED', decision: { ...sent } };
   try {
     await deps.repo.commit(deps.repo.transaction().putReview(decided, 'OPEN'));

@@ -266,7 +266,7 @@ export async function reReviewVisit(repo: Repository, clock: Clock, event: unkno
   const outcome = reReview({
     basis: auth.basis,
     lineOfBusiness: member.lineOfBusiness,
-    baselineMeasures: referral.request.clinical.outcomeMeasures,
+    baselineMeasures: referral.request.clinical?.outcomeMeasures ?? [],
     visits: bundle.visits.map((v) => ({
       visitId: v.visitId,
       date: v.visit.date,

@@ -505,4 +505,135 @@ describe.skipIf(!haveStack)('reviewer console on the local stack', () => {
     },
     60_000,
   );
+  test.skipIf(!haveChromium)(
+    'a reviewer requests information; the answer comes back as a new review showing what changed',
+    async () => {
+      const { referralId, reviewId } = await pendedReferral({ expectedImprovement: { withinWeeks: 13 } });
+      const page = await newPage();
+      await signIn(page);
+      await queueRow(page, reviewId);
+      await page.getByTestId(`open-review-${reviewId}`).click();
+      await page.getByTestId('criterion-A4').waitFor();
+      expect(await page.getByTestId('requested-fieldset').isHidden()).toBe(true);
+      await page.getByTestId('outcome-REQUEST_INFORMATION').check();
+      expect(await page.getByTestId('requested-fieldset').isVisible()).toBe(true);
+      await expect(unlabelledControls(page)).resolves.toEqual([]);
+      // Nothing said about what is needed: refused in the page, nothing sent.
+      const posted = decisionPosts.length;
+      await page.getByTestId('decision-submit').click();
+      await page.getByTestId('requested-error').waitFor();
+      expect(decisionPosts.length).toBe(posted);
+      await page.getByTestId('requested-code').selectOption('CLINICAL_NOTES');
+      await page.getByTestId('requested-text').fill('Notes saying when improvement is expected');
+      await shot(page, '13-request-information');
+      await page.getByTestId('decision-submit').click();
+      await page.getByTestId('decision-result').waitFor();
+      await expect(page.getByTestId('decision-result-outcome').textContent()).resolves.toBe(
+        'REQUEST_INFORMATION',
+      );
+      const waiting = await call('GET', `/referrals/${referralId}`, reviewerToken);
+      expect(waiting.status).toBe('PENDING_INFORMATION');
+      expect(waiting.informationRequests[0].requested).toEqual([
+        { code: 'CLINICAL_NOTES', text: 'Notes saying when improvement is expected' },
+      ]);
+
+      // The clinic answers with a horizon still past 12 weeks: a new review, with the diff.
+      await call('POST', `/referrals/${referralId}/information`, portalToken, {
+        clinical: { expectedImprovement: { withinWeeks: 16 } },
+        note: 'updated plan',
+      });
+      const second = await waitFor('the second review', async () => {
+        const { items } = await call('GET', '/reviews?status=open', reviewerToken);
+        return items.find((x: Json) => x.referralId === referralId && x.reviewId !== reviewId);
+      });
+      await page.goto(`${stack.url}/console#/reviews/${second.reviewId}`);
+      await page.getByTestId('information-section').waitFor();
+      await expect(page.getByTestId('information-status').textContent()).resolves.toBe('Answered');
+      const diff = page.getByTestId('diff-clinical.expectedImprovement');
+      await expect(diff.textContent()).resolves.toContain('{"withinWeeks":13}');
+      await expect(diff.textContent()).resolves.toContain('{"withinWeeks":16}');
+      await expect(page.getByTestId('information-section').textContent()).resolves.toContain('updated plan');
+      await shot(page, '14-information-diff');
+      await page.close();
+      expect(pageProblems).toEqual([]);
+    },
+    90_000,
+  );
+
+  test.skipIf(!haveChromium)(
+    'an appeal review shows the appeal and refuses the reviewer who made the decision appealed',
+    async () => {
+      const { referralId, reviewId } = await pendedReferral({ expectedImprovement: { withinWeeks: 13 } });
+      const md = await issueToken({ role: 'reviewer', sub: 'rev-md-1', credential: 'MD' });
+      await call('POST', `/reviews/${reviewId}/decision`, md, {
+        outcome: 'DENY',
+        reasonCodes: ['A4_NOT_MET'],
+        note: 'horizon too long',
+      });
+      await waitFor('the denial', async () => {
+        const v = await call('GET', `/referrals/${referralId}`, md);
+        return v.status === 'DENIED' ? v : undefined;
+      });
+      await call('POST', `/referrals/${referralId}/appeals`, portalToken, {
+        urgency: 'expedited',
+        note: 'The physician expects improvement within 6 weeks.',
+      });
+      const item = await waitFor('the appeal review', async () => {
+        const { items } = await call('GET', '/reviews?status=open', reviewerToken);
+        return items.find((x: Json) => x.referralId === referralId && x.kind === 'APPEAL');
+      });
+      const page = await newPage();
+      await signIn(page);
+      await page.goto(`${stack.url}/console#/reviews/${item.reviewId}`);
+      await page.getByTestId('appeal-section').waitFor();
+      await expect(page.getByTestId('review-heading').textContent()).resolves.toBe('Appeal review');
+      await expect(page.getByTestId('appeal-section').textContent()).resolves.toContain('rev-md-1 (MD)');
+      await expect(page.getByTestId('appeal-note').textContent()).resolves.toContain('within 6 weeks');
+      await page.getByTestId('outcome-OVERTURN').check();
+      await page.getByTestId('decision-submit').click();
+      await page
+        .getByTestId('decision-error')
+        .filter({ hasText: 'did not make the decision appealed' })
+        .waitFor();
+      await shot(page, '15-appeal-conflict');
+      expect((await call('GET', `/referrals/${referralId}`, md)).status).toBe('DENIED');
+      await page.close();
+      expect(pageProblems).toEqual([]);
+    },
+    90_000,
+  );
+
+  test.skipIf(!haveChromium)(
+    "the report page shows the year's measures in a table and decision times in a chart",
+    async () => {
+      const admin = await issueToken({ role: 'admin', sub: 'admin-1' });
+      const year = new Date().getUTCFullYear();
+      const report = await call('GET', `/reports/prior-authorization?year=${year}`, admin);
+      expect(report.standard.requestsDecided).toBeGreaterThan(0);
+      const page = await newPage();
+      await page.goto(`${stack.url}/console`);
+      await page.evaluate(`sessionStorage.setItem('reviewer-console.token', ${JSON.stringify(admin)})`);
+      await page.goto(`${stack.url}/console#/report`);
+      await page.getByTestId('report-table').waitFor();
+      await expect(page.getByTestId('measure-requestsDecided-standard').textContent()).resolves.toBe(
+        String(report.standard.requestsDecided),
+      );
+      await expect(page.getByTestId('measure-percentApproved-standard').textContent()).resolves.toBe(
+        `${report.standard.percentApproved}%`,
+      );
+      const bars = report.decisionTimes.standard.length;
+      expect(await page.locator('[data-testid^="bar-standard-"]').count()).toBeGreaterThanOrEqual(bars);
+      await page.getByTestId('decision-time-chart').waitFor();
+      await shot(page, '16-report');
+      // A reviewer is told the report is for administrators.
+      await page.evaluate(
+        `sessionStorage.setItem('reviewer-console.token', ${JSON.stringify(reviewerToken)})`,
+      );
+      await page.reload();
+      await page.getByTestId('report-error').filter({ hasText: 'administrators' }).waitFor();
+      await page.close();
+      expect(pageProblems).toEqual([]);
+    },
+    60_000,
+  );
 });

@@ -36,6 +36,20 @@ describe('README', () => {
     expect(stdout).toContain('"outcome":"APPROVE"');
     expect(stdout).toMatch(/^APPROVED decided by \{"id":"rev-md-1","credential":"MD"\}$/m);
     expect(stdout).toMatch(/^The request is approved\.$/m);
+    // 5. Asking for what is missing.
+    expect(stdout).toContain('"outcome":"REQUEST_INFORMATION"');
+    expect(stdout).toMatch(/^PENDING_INFORMATION asks for CLINICAL_NOTES$/m);
+    expect(stdout).toContain('"changed":["clinical.expectedImprovement"]');
+    expect(stdout).toMatch(/^APPROVED by system CRITERIA_A_MET$/m);
+    // 6. An appeal, refused to the reviewer who denied, overturned by another.
+    expect(stdout).toContain('"subject":"DETERMINATION","status":"OPEN"');
+    expect(stdout).toMatch(/^APPEAL_REVIEWER_CONFLICT$/m);
+    expect(stdout).toContain('"outcome":"OVERTURN"');
+    expect(stdout).toMatch(/^APPROVED APPEAL_OVERTURNED authorization ACTIVE$/m);
+    expect(stdout).toMatch(/^Your appeal is granted: a licensed clinical reviewer \(PT\)/m);
+    // 7. The report counts the four standard decisions this journey made.
+    expect(stdout).toMatch(/^standard: 4 decided, 75% approved, 25% after appeal$/m);
+    expect(stdout).toMatch(/^measure,percentApproved,Percent approved,75,$/m);
   });
 
   it(

@@ -38,7 +38,7 @@ describe('clinical review', () => {
     const reviewer = await api.token('reviewerMd');
     const detail = await api.call('GET', `/reviews/${reviewId}`, { token: reviewer });
     expect(detail.status).toBe(200);
-    expect(detail.body.allowedOutcomes).toEqual(['APPROVE', 'DENY']);
+    expect(detail.body.allowedOutcomes).toEqual(['APPROVE', 'DENY', 'REQUEST_INFORMATION']);
     expect(detail.body.proposedAuthorization).toMatchObject({
       visitsAuthorized: 6,
       basis: 'A',

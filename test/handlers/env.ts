@@ -5,6 +5,7 @@
 Object.assign(process.env, {
   TABLE_NAME: 'prior-auth-test',
   AUTH_WORKFLOW_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:AuthorizationWorkflow',
+  APPEAL_WORKFLOW_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:AppealWorkflow',
   EVENT_BUS_NAME: 'prior-auth-test-bus',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTEST',

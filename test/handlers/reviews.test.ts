@@ -226,7 +226,7 @@ describe('reading reviews', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       reviewId: REVIEW_ID,
-      allowedOutcomes: ['APPROVE', 'DENY'],
+      allowedOutcomes: ['APPROVE', 'DENY', 'REQUEST_INFORMATION'],
       evidence: { referral: { referralId: REFERRAL_ID, reviews: [{ reviewId: REVIEW_ID }] } },
     });
     expect(res.raw).not.toContain(TASK_TOKEN);

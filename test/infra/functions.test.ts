@@ -89,7 +89,9 @@ describe('Lambda functions', () => {
       'notify-publish',
       'reconcile',
       'wf-escalate-review',
+      'wf-request-information',
     ]);
+    expect(withVar('APPEAL_WORKFLOW_ARN')).toEqual(['api-referrals']);
     const auth = ofType(s.serviceResources, 'AWS::StepFunctions::StateMachine').find(([id]) =>
       id.startsWith('AuthorizationWorkflow'),
     );

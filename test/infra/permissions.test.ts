@@ -46,16 +46,17 @@ function holdersOf(action: string): Map<string, string[]> {
 const arnOf = (logicalId: string) => JSON.stringify({ Ref: logicalId });
 
 describe('least privilege', () => {
-  it('lets only intake (api-referrals, api-fhir and reconcile) start the AuthorizationWorkflow, and nothing else', () => {
+  it('lets only intake (api-referrals, api-fhir and reconcile) start the AuthorizationWorkflow, and only api-referrals an appeal', () => {
     const auth = stateMachineId(s.serviceResources, 'AuthorizationWorkflow');
     const continuation = stateMachineId(s.serviceResources, 'ContinuationReviewWorkflow');
+    const appeal = stateMachineId(s.serviceResources, 'AppealWorkflow');
     const holders = holdersOf('states:StartExecution');
 
     const authStarters = [...holders]
       .filter(([, resources]) => resources.includes(arnOf(auth)))
       .map(([n]) => n);
     expect(authStarters.sort()).toEqual(['api-fhir', 'api-referrals', 'reconcile']);
-    expect(holders.get('api-referrals')).toEqual([arnOf(auth)]);
+    expect(holders.get('api-referrals')?.sort()).toEqual([arnOf(auth), arnOf(appeal)].sort());
     expect(holders.get('api-fhir')).toEqual([arnOf(auth)]);
     expect(holders.get('reconcile')).toEqual([arnOf(auth)]);
 
@@ -70,19 +71,20 @@ describe('least privilege', () => {
     expect(refId(targets[0]?.RoleArn)).toBe(others[0]?.[0]);
   });
 
-  it('lets only the decision handler (api-reviews) send task results', () => {
+  it('lets only the decision handler (api-reviews) and the information answer (api-referrals) send task results', () => {
     for (const action of ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']) {
-      expect([...holdersOf(action).keys()], action).toEqual(['api-reviews']);
+      expect([...holdersOf(action).keys()].sort(), action).toEqual(['api-referrals', 'api-reviews']);
     }
   });
 
-  it('lets only api-visits, wf-escalate-review, reconcile and the notification publisher put events, on the prior-auth bus only', () => {
+  it('lets only api-visits, wf-escalate-review, wf-request-information, reconcile and the notification publisher put events, on the prior-auth bus only', () => {
     const holders = holdersOf('events:PutEvents');
     expect([...holders.keys()].sort()).toEqual([
       'api-visits',
       'notify-publish',
       'reconcile',
       'wf-escalate-review',
+      'wf-request-information',
     ]);
     for (const [name, resources] of holders) {
       expect(resources, name).toHaveLength(1);
@@ -116,6 +118,9 @@ describe('least privilege', () => {
         'wf-rereview',
         'wf-record-continuation',
         'wf-record-failure',
+        'wf-request-information',
+        'wf-information-lapsed',
+        'wf-record-appeal',
         'reconcile',
         'api-notifications',
         'notify-deliver',
@@ -168,9 +173,11 @@ describe('least privilege', () => {
     const name = roleNames(s.serviceResources);
     const auth = s.serviceResources[stateMachineId(s.serviceResources, 'AuthorizationWorkflow')];
     const continuation = s.serviceResources[stateMachineId(s.serviceResources, 'ContinuationReviewWorkflow')];
+    const appeal = s.serviceResources[stateMachineId(s.serviceResources, 'AppealWorkflow')];
     const workflowRoles = new Map([
       [refId(auth?.Properties?.RoleArn), 'AuthorizationWorkflow'],
       [refId(continuation?.Properties?.RoleArn), 'ContinuationReviewWorkflow'],
+      [refId(appeal?.Properties?.RoleArn), 'AppealWorkflow'],
     ]);
 
     const wildcards = new Set<string>();
@@ -213,10 +220,13 @@ describe('least privilege', () => {
       'api-reviews: states:SendTaskFailure,states:SendTaskHeartbeat,states:SendTaskSuccess',
       // The stream mapping's poller lists streams; IAM has no narrower resource for ListStreams.
       'notify-publish: dynamodb:ListStreams',
+      'api-referrals: states:SendTaskFailure,states:SendTaskHeartbeat,states:SendTaskSuccess',
       `AuthorizationWorkflow: ${sfnLogDelivery}`,
       `AuthorizationWorkflow: ${sfnXray}`,
       `ContinuationReviewWorkflow: ${sfnLogDelivery}`,
       `ContinuationReviewWorkflow: ${sfnXray}`,
+      `AppealWorkflow: ${sfnLogDelivery}`,
+      `AppealWorkflow: ${sfnXray}`,
     ];
     expect(functionNames.sort()).toEqual([...FUNCTION_NAMES].sort());
     expect([...wildcards].sort()).toEqual(allowed.sort());

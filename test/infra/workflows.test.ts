@@ -29,14 +29,14 @@ interface State {
   TimeoutSecondsPath?: string;
   Retry?: { ErrorEquals: string[]; IntervalSeconds: number; MaxAttempts: number; BackoffRate: number }[];
   Catch?: { ErrorEquals: string[]; ResultPath?: string; Next: string }[];
-  Choices?: { Variable: string; BooleanEquals: boolean; Next: string }[];
+  Choices?: { Variable: string; BooleanEquals?: boolean; StringEquals?: string; Next: string }[];
   Default?: string;
   Error?: string;
 }
 
 let s: Synthesized;
 let workflows: Record<
-  'AuthorizationWorkflow' | 'ContinuationReviewWorkflow',
+  'AuthorizationWorkflow' | 'ContinuationReviewWorkflow' | 'AppealWorkflow',
   { resource: CfnResource; asl: Json }
 >;
 let fnArn: (name: string) => string;
@@ -50,6 +50,7 @@ beforeAll(() => {
   workflows = {
     AuthorizationWorkflow: load('AuthorizationWorkflow'),
     ContinuationReviewWorkflow: load('ContinuationReviewWorkflow'),
+    AppealWorkflow: load('AppealWorkflow'),
   };
   const fns = projectFunctions(s.serviceResources);
   fnArn = (name) =>
@@ -58,7 +59,11 @@ beforeAll(() => {
 
 const statesOf = (asl: Json) => asl.States as Record<string, State>;
 
-describe.each(['AuthorizationWorkflow', 'ContinuationReviewWorkflow'] as const)('%s', (name) => {
+describe.each([
+  'AuthorizationWorkflow',
+  'ContinuationReviewWorkflow',
+  'AppealWorkflow',
+] as const)('%s', (name) => {
   it('is a Standard state machine with X-Ray and ALL-level logging to a KMS log group, without execution data', () => {
     const props = workflows[name].resource.Properties;
     expect(props?.StateMachineType).toBe('STANDARD');
@@ -93,13 +98,13 @@ describe.each(['AuthorizationWorkflow', 'ContinuationReviewWorkflow'] as const)(
     const lambdaTasks = Object.entries(statesOf(workflows[name].asl)).filter(
       ([, state]) => state.Type === 'Task' && JSON.stringify(state).includes(':lambda:'),
     );
-    expect(lambdaTasks.length).toBeGreaterThanOrEqual(6);
+    expect(lambdaTasks.length).toBeGreaterThanOrEqual(name === 'AppealWorkflow' ? 5 : 6);
     for (const [stateName, state] of lambdaTasks) {
       expect(state.Retry, stateName).toEqual([
         { ErrorEquals: RETRYABLE_ERRORS, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 },
       ]);
       // Recording a failure is the last resort: if that fails too, the execution fails (and alarms).
-      if (/Record(Continuation)?Failure/.test(stateName)) continue;
+      if (/Record(Continuation|Appeal)?Failure/.test(stateName)) continue;
       expect(state.Catch?.at(-1)?.ErrorEquals, stateName).toEqual(['States.ALL']);
     }
   });
@@ -116,10 +121,13 @@ describe('AuthorizationWorkflow definition', () => {
     expect(Object.keys(states).sort()).toEqual(
       [
         'Evaluate',
-        'NeedsReview?',
+        'Route?',
         'OpenReview',
         'EscalateReview',
         'AwaitEscalatedReview',
+        'InformationRequested?',
+        'RequestInformation',
+        'InformationNotReceived',
         'RecordDetermination',
         'RecordFailure',
         'Failed',
@@ -127,18 +135,50 @@ describe('AuthorizationWorkflow definition', () => {
     );
   });
 
-  it('evaluates the whole state, then routes on needsReview', () => {
+  it('evaluates the whole state, then routes to a review, an information request or the record', () => {
     expect(states.Evaluate).toMatchObject({
       Resource: fnArn('wf-evaluate'),
       ResultPath: '$.evaluation',
-      Next: 'NeedsReview?',
+      Next: 'Route?',
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordFailure' }],
     });
     expect(states.Evaluate?.Parameters).toBeUndefined();
-    expect(states['NeedsReview?']).toMatchObject({
-      Choices: [{ Variable: '$.evaluation.needsReview', BooleanEquals: true, Next: 'OpenReview' }],
+    expect(states['Route?']).toMatchObject({
+      Choices: [
+        { Variable: '$.evaluation.next', StringEquals: 'REVIEW', Next: 'OpenReview' },
+        { Variable: '$.evaluation.next', StringEquals: 'REQUEST_INFORMATION', Next: 'RequestInformation' },
+      ],
       Default: 'RecordDetermination',
     });
+  });
+
+  it('waits 14 days for requested information, then evaluates again (answered or not), never deciding on the timeout', () => {
+    expect(states['InformationRequested?']).toMatchObject({
+      Choices: [
+        { Variable: '$.decision.outcome', StringEquals: 'REQUEST_INFORMATION', Next: 'RequestInformation' },
+      ],
+      Default: 'RecordDetermination',
+    });
+    expect(states.RequestInformation).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: {
+        FunctionName: fnArn('wf-request-information'),
+        Payload: { 'state.$': '$', 'taskToken.$': '$$.Task.Token' },
+      },
+      TimeoutSeconds: 14 * 86_400,
+      Next: 'Evaluate',
+      Catch: [
+        { ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: 'InformationNotReceived' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordFailure' },
+      ],
+    });
+    // The answer (or the lapse) is the next pass's whole state: no ResultPath.
+    expect(states.RequestInformation?.ResultPath).toBeUndefined();
+    expect(states.InformationNotReceived).toMatchObject({
+      Resource: fnArn('wf-information-lapsed'),
+      Next: 'Evaluate',
+    });
+    expect(states.InformationNotReceived?.ResultPath).toBeUndefined();
   });
 
   it('waits for a reviewer with a task token until the policy deadline, then escalates', () => {
@@ -150,7 +190,7 @@ describe('AuthorizationWorkflow definition', () => {
       },
       TimeoutSecondsPath: '$.evaluation.reviewTimeoutSeconds',
       ResultPath: '$.decision',
-      Next: 'RecordDetermination',
+      Next: 'InformationRequested?',
       Catch: [
         { ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: 'EscalateReview' },
         { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordFailure' },
@@ -169,7 +209,7 @@ describe('AuthorizationWorkflow definition', () => {
       Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
       Parameters: { Payload: { escalated: true, kind: 'INITIAL' } },
       TimeoutSeconds: 86_400,
-      Next: 'RecordDetermination',
+      Next: 'InformationRequested?',
       Catch: [
         { ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: 'EscalateReview' },
         { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordFailure' },
@@ -301,5 +341,49 @@ describe('ContinuationReviewWorkflow definition', () => {
       Next: 'Failed',
     });
     expect(states.Failed?.Type).toBe('Fail');
+  });
+});
+
+describe('AppealWorkflow definition (SPEC 11)', () => {
+  let states: Record<string, State>;
+  beforeAll(() => {
+    states = statesOf(workflows.AppealWorkflow.asl);
+  });
+
+  it('is the review loop of the other workflows, then RecordAppeal', () => {
+    expect(workflows.AppealWorkflow.asl.StartAt).toBe('OpenAppealReview');
+    expect(Object.keys(states).sort()).toEqual(
+      [
+        'OpenAppealReview',
+        'EscalateAppealReview',
+        'AwaitEscalatedAppealReview',
+        'RecordAppeal',
+        'AppealDecided',
+        'RecordAppealFailure',
+        'Failed',
+      ].sort(),
+    );
+    expect(states.OpenAppealReview).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: {
+        FunctionName: fnArn('wf-open-review'),
+        Payload: { 'state.$': '$', 'taskToken.$': '$$.Task.Token', kind: 'APPEAL', escalated: false },
+      },
+      TimeoutSecondsPath: '$.reviewTimeoutSeconds',
+      ResultPath: '$.decision',
+      Next: 'RecordAppeal',
+      Catch: [
+        { ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: 'EscalateAppealReview' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordAppealFailure' },
+      ],
+    });
+    expect(states.AwaitEscalatedAppealReview).toMatchObject({ TimeoutSeconds: 86_400, Next: 'RecordAppeal' });
+    expect(states.EscalateAppealReview).toMatchObject({
+      Resource: fnArn('wf-escalate-review'),
+      Parameters: { 'state.$': '$', kind: 'APPEAL' },
+      Next: 'AwaitEscalatedAppealReview',
+    });
+    expect(states.RecordAppeal).toMatchObject({ Resource: fnArn('wf-record-appeal'), Next: 'AppealDecided' });
+    expect(states.Failed).toMatchObject({ Type: 'Fail', Error: 'AppealFailed' });
   });
 });

@@ -12,9 +12,9 @@ import type {
 } from '../../model.js';
 import type { ProgressFigures } from '../../progress.js';
 import type { ReasonCode } from '../../reasons.js';
-import type { Referral, ReviewKind } from '../../schemas.js';
+import type { Referral, RequestedItem, ReviewKind, ReviewOutcome } from '../../schemas.js';
 
-export type Outcome = 'APPROVE' | 'DENY' | 'CONTINUE' | 'STOP';
+export type Outcome = ReviewOutcome;
 
 export interface QueueItem {
   reviewId: string;
@@ -68,7 +68,37 @@ export interface ReferralView {
     | (Omit<AuthorizationRecord, 'status'> & { status: AuthorizationStatus; visitsRemaining: number })
     | null;
   visits: VisitView[];
+  informationRequests?: InformationRequestView[];
+  appeals?: AppealView[];
   history: { at: string; actor: ActorView; event: string; status?: string; reasons?: ReasonCode[] }[];
+}
+
+/** SPEC 10: one information request with its answer and what the answer changed. */
+export interface InformationRequestView {
+  round: number;
+  requestedAt: string;
+  requestedBy: ActorView;
+  requested: RequestedItem[];
+  dueAt: string;
+  status: 'OPEN' | 'ANSWERED' | 'NOT_RECEIVED';
+  answeredAt: string | null;
+  note: string | null;
+  changes: { field: string; before: unknown; after: unknown }[];
+  lapsedAt: string | null;
+  previousRequest?: unknown;
+}
+
+/** SPEC 11: the appeal an APPEAL review hears. */
+export interface AppealView {
+  appealId: string;
+  subject: 'DETERMINATION' | 'AUTHORIZATION_STOP';
+  urgency: string;
+  receivedAt: string;
+  appealedStatus: string;
+  note: string;
+  dueAt: string;
+  status: 'OPEN' | 'OVERTURNED' | 'UPHELD';
+  appealedDecisionBy?: ActorView;
 }
 
 export interface ReviewDecisionView {
@@ -88,6 +118,10 @@ export interface ReviewDetail extends QueueItem {
   /** For a continuation review: the figures the re-review judged progress on. */
   progress: ProgressFigures | null;
   reasonTexts: Partial<Record<ReasonCode, CatalogueEntry>>;
+  /** e.g. INFORMATION_NOT_RECEIVED: the review came back after an unanswered information request. */
+  flags?: ReasonCode[];
+  information?: InformationRequestView[];
+  appeal?: AppealView | null;
   decision?: ReviewDecisionView;
   evidence: {
     request: Partial<Omit<Referral, 'clinical'>> & { clinical?: Partial<Referral['clinical']> };
@@ -102,4 +136,23 @@ export interface DecisionAnswer {
   outcome: Outcome;
   decidedBy?: Person;
   decidedAt?: string;
+}
+
+/** SPEC 12: GET /reports/prior-authorization (admin). */
+export interface UrgencyMeasuresView {
+  requestsDecided: number;
+  percentApproved: number | null;
+  percentDenied: number | null;
+  percentApprovedAfterAppeal: number | null;
+  percentApprovedAfterExtendedDecisionTime: number | null;
+  averageHoursToDecision: number | null;
+  medianHoursToDecision: number | null;
+}
+export interface ReportView {
+  year: number;
+  itemsAndServices: { code: string; description: string }[];
+  standard: UrgencyMeasuresView;
+  expedited: UrgencyMeasuresView;
+  decisionTimes: Record<'standard' | 'expedited', { upToHours: number | null; count: number }[]>;
+  notes: string[];
 }

@@ -8,6 +8,7 @@ import { byId, show } from './dom.js';
 import { claims, clearToken, token } from './session.js';
 import { announce, leaveView, main } from './shell.js';
 import { renderQueue } from './views/queue.js';
+import { renderReport } from './views/report.js';
 import { renderReview } from './views/review.js';
 import { renderSignin } from './views/signin.js';
 
@@ -19,6 +20,7 @@ interface Route {
 
 const ROUTES: Route[] = [
   { path: /^#\/queue$/, render: (_, focus) => renderQueue(focus) },
+  { path: /^#\/report(?:\?year=(\d{4}))?$/, render: ([year], focus) => renderReport(focus, year) },
   {
     path: /^#\/reviews\/([^/?#]+)$/,
     render: ([id = ''], focus) => renderReview(decodeURIComponent(id), focus),
@@ -33,8 +35,10 @@ function updateHeader(): void {
   const who = byId('who');
   const signout = byId('signout');
   const queueItem = byId('nav-queue').parentElement;
+  const reportItem = byId('nav-report').parentElement;
   const bearer = token();
   if (queueItem) show(queueItem, Boolean(bearer));
+  if (reportItem) show(reportItem, Boolean(bearer));
   show(signout, Boolean(bearer));
   if (!bearer) {
     who.textContent = 'Not signed in';

@@ -120,5 +120,9 @@ export function notice(kind: 'error' | 'warn', message: Child, testid = 'load-er
   return h('div', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'note', testid }, message);
 }
 
-export const KIND_LABELS: Record<string, string> = { INITIAL: 'Initial', CONTINUATION: 'Continuation' };
+export const KIND_LABELS: Record<string, string> = {
+  INITIAL: 'Initial',
+  CONTINUATION: 'Continuation',
+  APPEAL: 'Appeal',
+};
 export const kindLabel = (kind: string) => KIND_LABELS[kind] ?? kind;

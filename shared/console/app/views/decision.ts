@@ -17,7 +17,19 @@ const OUTCOME_LABELS: Record<Outcome, string> = {
   DENY: 'Deny',
   CONTINUE: 'Continue visits',
   STOP: 'Stop visits',
+  REQUEST_INFORMATION: 'Request information',
+  OVERTURN: 'Overturn (grant the appeal)',
+  UPHOLD: 'Uphold (keep the decision)',
 };
+const INFORMATION_LABELS: Record<string, string> = {
+  CLINICAL_NOTES: 'Clinical notes',
+  OUTCOME_MEASURES: 'Outcome measures',
+  PHYSICIAN_ORDER: 'Physician order',
+  PLAN_OF_CARE: 'Plan of care',
+  OTHER: 'Other',
+};
+/** Outcomes that grant visits (the visits field applies). */
+const GRANTS: readonly string[] = ['APPROVE', 'CONTINUE', 'OVERTURN'];
 const RULES = DATA.decision;
 const needsJustification = (o: string) => (RULES.justifiedOutcomes as readonly string[]).includes(o);
 
@@ -41,6 +53,35 @@ function decisionForm(review: ReviewDetail, section: HTMLElement): HTMLFormEleme
   const reasonsError = fieldError('reasons-error');
   const noteError = fieldError('note-error');
   const visitsError = fieldError('visits-error');
+  const requestedError = fieldError('requested-error');
+  // SPEC 10: what a REQUEST_INFORMATION asks the clinic for.
+  const requestedCode = h(
+    'select',
+    { id: 'requested-code', testid: 'requested-code', 'aria-describedby': 'requested-error' },
+    DATA.informationCodes.map((c) => h('option', { value: c }, INFORMATION_LABELS[c] ?? c)),
+  );
+  const requestedText = h('textarea', {
+    id: 'requested-text',
+    rows: 3,
+    maxlength: 1000,
+    testid: 'requested-text',
+    'aria-describedby': 'requested-hint requested-error',
+  });
+  const requestedBlock = h(
+    'fieldset',
+    { hidden: true, testid: 'requested-fieldset' },
+    h('legend', null, 'What the clinic should send (required for Request information)'),
+    h(
+      'p',
+      { class: 'hint', id: 'requested-hint' },
+      'The referral waits for the answer (up to 14 days); the decision time starts again when it arrives.',
+    ),
+    h('label', { class: 'block', for: 'requested-code' }, 'Kind'),
+    requestedCode,
+    h('label', { class: 'block', for: 'requested-text' }, 'What exactly'),
+    requestedText,
+    requestedError,
+  );
   const summary = h('div', {
     class: 'form-error',
     role: 'alert',
@@ -136,7 +177,8 @@ function decisionForm(review: ReviewDetail, section: HTMLElement): HTMLFormEleme
     const needs = needsJustification(o);
     noteRequired.textContent = needs ? ` (required for ${label(o)})` : ' (optional)';
     note.required = needs;
-    approved.disabled = needs;
+    approved.disabled = !GRANTS.includes(o);
+    show(requestedBlock, o === 'REQUEST_INFORMATION');
     if (needs && !checkboxes.some((b) => b.checked)) {
       let any = false;
       for (const b of checkboxes) {
@@ -163,6 +205,7 @@ function decisionForm(review: ReviewDetail, section: HTMLElement): HTMLFormEleme
     reasonCodes: [checkboxes, reasonsError],
     note: [[note], noteError],
     approvedVisits: [[approved], visitsError],
+    requested: [[requestedText], requestedError],
   };
   function setError(controls: HTMLElement[], errorEl: HTMLElement, message: string) {
     errorEl.textContent = message;
@@ -228,6 +271,8 @@ function decisionForm(review: ReviewDetail, section: HTMLElement): HTMLFormEleme
       if (!note.value.trim())
         problems.push({ field: 'note', message: `A ${label(outcome)} needs a note explaining it.` });
     }
+    if (outcome === 'REQUEST_INFORMATION' && !requestedText.value.trim())
+      problems.push({ field: 'requested', message: 'Say what the clinic should send.' });
     if (codes.length > RULES.maxReasonCodes)
       problems.push({
         field: 'reasonCodes',
@@ -277,6 +322,7 @@ function decisionForm(review: ReviewDetail, section: HTMLElement): HTMLFormEleme
       ),
       outcomeError,
     ),
+    requestedBlock,
     h(
       'fieldset',
       null,
@@ -284,7 +330,7 @@ function decisionForm(review: ReviewDetail, section: HTMLElement): HTMLFormEleme
       h(
         'p',
         { class: 'hint', id: 'reasons-hint' },
-        `Deny and Stop need at least one (at most ${RULES.maxReasonCodes}). Choosing Deny or Stop selects this review\u2019s reasons.`,
+        `Deny, Stop and Uphold need at least one (at most ${RULES.maxReasonCodes}). Choosing one of them selects this review\u2019s reasons.`,
       ),
       groups,
       reasonsError,
@@ -296,7 +342,7 @@ function decisionForm(review: ReviewDetail, section: HTMLElement): HTMLFormEleme
       h(
         'p',
         { class: 'hint', id: 'note-hint' },
-        'Goes on the record and the notice; explain the clinical reasoning. Required for Deny and Stop.',
+        'Goes on the record and the notice; explain the clinical reasoning. Required for Deny, Stop and Uphold.',
       ),
       note,
       noteError,
@@ -335,10 +381,15 @@ function decisionForm(review: ReviewDetail, section: HTMLElement): HTMLFormEleme
       return;
     }
     clearErrors();
-    const body: { outcome: Outcome; reasonCodes: ReasonCode[]; note?: string; approvedVisits?: number } = {
-      outcome,
-      reasonCodes: codes,
-    };
+    const body: {
+      outcome: Outcome;
+      reasonCodes: ReasonCode[];
+      note?: string;
+      approvedVisits?: number;
+      requested?: { code: string; text: string }[];
+    } = { outcome, reasonCodes: codes };
+    if (outcome === 'REQUEST_INFORMATION')
+      body.requested = [{ code: requestedCode.value, text: requestedText.value.trim() }];
     if (note.value.trim()) body.note = note.value.trim();
     if (!approved.disabled && visits !== '') body.approvedVisits = Number(visits);
     sending = true;
@@ -390,7 +441,9 @@ async function settled(review: ReviewDetail, current: () => boolean): Promise<Re
     const pending =
       review.kind === 'CONTINUATION'
         ? last.authorization?.status === 'PENDING_REVIEW'
-        : last.status === 'PENDING_REVIEW' || last.status === 'RECEIVED';
+        : review.kind === 'APPEAL'
+          ? (last.appeals ?? []).some((a) => a.status === 'OPEN')
+          : last.status === 'PENDING_REVIEW' || last.status === 'RECEIVED';
     if (!pending) break;
   }
   return last;

@@ -6,6 +6,7 @@ import { fill, h } from '../dom.js';
 import { words } from '../format.js';
 import { main, view } from '../shell.js';
 import { dueCell, kindLabel, notice, policyQuote } from '../widgets.js';
+import { appealSection, informationSection } from './cases.js';
 import { decisionSection } from './decision.js';
 import {
   authorizationSection,
@@ -100,6 +101,8 @@ export async function renderReview(reviewId: string, focus: boolean): Promise<vo
   const continuation = review.kind === 'CONTINUATION';
   const evidence = [
     recommendationSection(review),
+    appealSection(review),
+    informationSection(review),
     continuation ? visitsSection(review) : null,
     criteriaSection(review, referral),
     requestSection(review.evidence.request),

@@ -1,0 +1,262 @@
+/**
+ * SPEC 11: appeals. Filing records the appeal on the referral and starts its AppealWorkflow
+ * execution; the execution opens an APPEAL review (the same review loop as every other review:
+ * clock, escalation, audit), and RecordAppeal applies the outcome.
+ */
+import { ConditionFailedError, type Repository } from '../data/repository.js';
+import { addDays, addHours, toIsoDate, yearOf } from '../dates.js';
+import { ConflictError, NotFoundError, TransientError } from '../errors.js';
+import type { Actor, AppealRecord, Caller, Clock, ReferralRecord } from '../model.js';
+import { logger } from '../observability.js';
+import { authorizationFor, visitsLeftThisYear } from '../policy/determine.js';
+import { mergeInformation } from '../policy/information.js';
+import type { ReasonCode } from '../reasons.js';
+import { AppealSchema, parseOrThrow } from '../schemas.js';
+import { actorOf, loadReferral, nowIso } from './common.js';
+import type { AppealState } from './reviews.js';
+import { reviewIdFor } from './reviews.js';
+
+/** SPEC 11: an appeal is decided within 72 h (expedited) or 30 days (standard). */
+export const APPEAL_DUE = { expeditedHours: 72, standardDays: 30 } as const;
+
+export function appealDueAt(receivedAt: string, urgency: 'standard' | 'expedited'): string {
+  return urgency === 'expedited'
+    ? addHours(receivedAt, APPEAL_DUE.expeditedHours)
+    : `${addDays(receivedAt.slice(0, 10), APPEAL_DUE.standardDays)}${receivedAt.slice(10)}`;
+}
+
+export interface AppealStarter {
+  /** Starts the appeal's execution, named by the appeal id. */
+  startAppeal(input: { referralId: string; appealId: string; reviewTimeoutSeconds: number }): Promise<void>;
+}
+
+export interface FileAppealDeps {
+  repo: Repository;
+  appeals: AppealStarter;
+  clock: Clock;
+  newId: () => string;
+}
+
+/** What is appealed, and who decided it (the appeal's reviewer must be someone else). */
+function appealable(
+  referral: ReferralRecord,
+  stopReviewer: Actor | undefined,
+): { subject: AppealRecord['subject']; status: string; by: Actor } | undefined {
+  if (referral.authorization?.status === 'STOPPED') {
+    return { subject: 'AUTHORIZATION_STOP', status: 'STOPPED', by: stopReviewer ?? 'system' };
+  }
+  if (referral.status === 'DENIED' || referral.status === 'PARTIALLY_APPROVED') {
+    return { subject: 'DETERMINATION', status: referral.status, by: referral.decidedBy ?? 'system' };
+  }
+  return undefined;
+}
+
+/**
+ * `POST /referrals/{id}/appeals` (owning portal). 409 APPEAL_ALREADY_OPEN while one is open on the
+ * same decision; 409 NOT_APPEALABLE when there is no adverse decision to appeal. A refused request,
+ * or one whose workflow could not start, leaves the referral as it was.
+ */
+export async function fileAppeal(deps: FileAppealDeps, caller: Caller, referralId: string, body: unknown) {
+  const request = parseOrThrow(AppealSchema, body);
+  const referral = await deps.repo.getReferral(referralId);
+  if (!referral || !caller.portalId || caller.portalId !== referral.portalId) {
+    throw new NotFoundError(`Referral ${referralId}`);
+  }
+  const appeals = referral.appeals ?? [];
+  if (appeals.some((a) => a.status === 'OPEN')) {
+    throw new ConflictError('APPEAL_ALREADY_OPEN', `Referral ${referralId} already has an open appeal.`);
+  }
+  const reviews = await deps.repo.getReviews(referral.reviewIds);
+  const stop = reviews.filter((r) => r.kind === 'CONTINUATION' && r.decision?.outcome === 'STOP').at(-1)
+    ?.decision?.reviewer;
+  const target = appealable(referral, stop);
+  if (!target) {
+    throw new ConflictError(
+      'NOT_APPEALABLE',
+      `Referral ${referralId} has no denial, partial approval or stopped authorization to appeal (status ${referral.status}).`,
+    );
+  }
+  // The same decision appealed and upheld goes to external review, not to another internal appeal.
+  if (
+    appeals.some(
+      (a) => a.subject === target.subject && a.status === 'UPHELD' && a.appealedStatus === target.status,
+    )
+  ) {
+    throw new ConflictError(
+      'APPEAL_ALREADY_DECIDED',
+      'This decision has been appealed and upheld; the next step is an independent external review.',
+    );
+  }
+  const merged = request.clinical
+    ? mergeInformation(referral.request, { clinical: request.clinical })
+    : undefined;
+  const receivedAt = nowIso(deps.clock);
+  const appealId = deps.newId();
+  const appeal: AppealRecord = {
+    appealId,
+    subject: target.subject,
+    urgency: request.urgency,
+    receivedAt,
+    submittedBy: caller.sub,
+    note: request.note,
+    appealedStatus: target.status,
+    appealedDecisionBy: target.by,
+    dueAt: appealDueAt(receivedAt, request.urgency),
+    reviewId: reviewIdFor('APPEAL', appealId),
+    status: 'OPEN',
+  };
+  const next: ReferralRecord = { ...referral, appeals: [...appeals, appeal] };
+  if (merged) {
+    appeal.previousRequest = referral.request;
+    next.request = merged;
+  }
+  const expected = referral.version;
+  try {
+    await deps.repo.commit(
+      deps.repo
+        .transaction()
+        .putReferral(next, expected)
+        .addHistory(referralId, { at: receivedAt, actor: actorOf(caller, 'portal'), event: 'APPEAL_FILED' }),
+    );
+  } catch (err) {
+    if (err instanceof ConditionFailedError)
+      throw new ConflictError(
+        'APPEAL_ALREADY_OPEN',
+        `Referral ${referralId} changed meanwhile; an appeal may be open.`,
+      );
+    throw err;
+  }
+  try {
+    await deps.appeals.startAppeal({
+      referralId,
+      appealId,
+      // Not secondsUntil: its clamp (~23 days) is below a standard appeal's 30 days.
+      reviewTimeoutSeconds: Math.max(
+        1,
+        Math.ceil((Date.parse(appeal.dueAt) - deps.clock.now().getTime()) / 1000),
+      ),
+    });
+  } catch (err) {
+    await deps.repo.commit(deps.repo.transaction().putReferral(referral, next.version));
+    throw new TransientError('The appeal could not be started; nothing was recorded. Try again.', err);
+  }
+  logger.info('appeal filed', { referralId, appealId, subject: target.subject });
+  return {
+    appealId,
+    referralId,
+    subject: appeal.subject,
+    status: appeal.status,
+    urgency: appeal.urgency,
+    dueAt: appeal.dueAt,
+  };
+}
+
+/**
+ * AppealWorkflow › RecordAppeal. OVERTURN: the referral becomes APPROVED (every line, with an
+ * authorization) or the stopped authorization ACTIVE again, reason APPEAL_OVERTURNED. UPHOLD: the
+ * decision stands, with APPEAL_UPHELD added. Idempotent: an appeal already decided is left alone.
+ */
+export async function recordAppeal(repo: Repository, clock: Clock, state: AppealState) {
+  const decision = state.decision;
+  if (!decision) throw new NotFoundError(`Decision for appeal ${state.appealId}`);
+  const referral = await loadReferral(repo, state.referralId);
+  const appeal = referral.appeals?.find((a) => a.appealId === state.appealId);
+  if (!appeal) throw new NotFoundError(`Appeal ${state.appealId}`);
+  if (appeal.status !== 'OPEN') return { status: appeal.status, alreadyRecorded: true };
+  const at = nowIso(clock);
+  const expected = referral.version;
+  const overturned = decision.outcome === 'OVERTURN';
+  const code: ReasonCode = overturned ? 'APPEAL_OVERTURNED' : 'APPEAL_UPHELD';
+  const reasons = [...new Set<ReasonCode>([...decision.reasonCodes, code])];
+  const tx = repo.transaction();
+
+  if (appeal.subject === 'AUTHORIZATION_STOP') {
+    const auth = referral.authorization;
+    if (!auth) throw new NotFoundError(`Authorization of referral ${referral.referralId}`);
+    if (overturned) {
+      const left = await visitsLeft(repo, referral, toIsoDate(new Date(at)));
+      const remaining = Math.max(0, auth.visitsAuthorized - auth.visitsUsed);
+      // Reinstated with the visits the reviewer grants, else what was left, else one extension block.
+      const more = decision.approvedVisits ?? (remaining > 0 ? 0 : left.extensionBlock);
+      auth.visitsAuthorized += Math.min(more, left.visitsLeft);
+      auth.status = 'ACTIVE';
+      const today = toIsoDate(new Date(at));
+      if (auth.validTo < today) auth.validTo = addDays(today, 30);
+    }
+    auth.reasons = reasons;
+  } else if (overturned) {
+    const member = await repo.getMember(referral.request.memberId);
+    const used = await repo.getMemberVisitsUsed(
+      referral.request.memberId,
+      yearOf(referral.request.startDate),
+    );
+    const lines = referral.lines.map((l) => ({
+      ...l,
+      status: 'APPROVED' as const,
+      reasons: ['APPEAL_OVERTURNED' as const],
+    }));
+    if (!referral.authorization && member) {
+      const a = authorizationFor(
+        referral.request,
+        member,
+        used,
+        member.lineOfBusiness === 'medicare' ? 'MEDICARE' : 'A',
+        decision.approvedVisits,
+      );
+      referral.authorization = {
+        status: 'ACTIVE',
+        reasons: [],
+        basis: a.basis,
+        visitsRequested: a.visitsRequested,
+        visitsAuthorized: a.visitsAuthorized,
+        visitsUsed: 0,
+        validFrom: a.validFrom,
+        validTo: a.validTo,
+        approvedCpts: lines.map((l) => l.cpt),
+      };
+    } else if (referral.authorization) {
+      referral.authorization.approvedCpts = lines.map((l) => l.cpt);
+      if (decision.approvedVisits) referral.authorization.visitsAuthorized += decision.approvedVisits;
+    }
+    referral.status = 'APPROVED';
+    referral.lines = lines;
+    referral.reasons = reasons;
+    referral.decidedBy = decision.reviewer;
+    referral.decidedAt = decision.decidedAt;
+    // SPEC 12: counted as approved after appeal, in the year the appealed determination counts in.
+    if (referral.reportYear !== undefined)
+      tx.countApprovedAfterAppeal(referral.reportYear, referral.request.urgency);
+  } else {
+    referral.reasons = [...new Set<ReasonCode>([...referral.reasons, ...reasons])];
+  }
+  appeal.status = overturned ? 'OVERTURNED' : 'UPHELD';
+  appeal.decidedAt = decision.decidedAt;
+  appeal.decidedBy = decision.reviewer;
+  const review = await repo.getReview(decision.reviewId);
+  if (review) tx.putReview({ ...review, recorded: true }, 'any');
+  await repo.commit(
+    tx.putReferral(referral, expected).addHistory(referral.referralId, {
+      at,
+      actor: { id: decision.reviewer.id, role: 'reviewer', credential: decision.reviewer.credential },
+      event: code,
+      status: appeal.subject === 'AUTHORIZATION_STOP' ? referral.authorization?.status : referral.status,
+      reasons,
+    }),
+  );
+  logger.info('appeal recorded', {
+    referralId: referral.referralId,
+    appealId: appeal.appealId,
+    outcome: appeal.status,
+  });
+  return { status: appeal.status, alreadyRecorded: false };
+}
+
+async function visitsLeft(repo: Repository, referral: ReferralRecord, today: string) {
+  const member = await repo.getMember(referral.request.memberId);
+  if (!member) return { visitsLeft: 0, extensionBlock: 0 };
+  const used = await repo.getMemberVisitsUsed(referral.request.memberId, yearOf(today));
+  return {
+    visitsLeft: visitsLeftThisYear(member, used),
+    extensionBlock: member.massageTherapy.extensionBlock,
+  };
+}
