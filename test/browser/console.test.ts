@@ -531,7 +531,11 @@ describe.skipIf(!haveStack)('reviewer console on the local stack', () => {
       await expect(page.getByTestId('decision-result-outcome').textContent()).resolves.toBe(
         'REQUEST_INFORMATION',
       );
-      const waiting = await call('GET', `/referrals/${referralId}`, reviewerToken);
+      // The workflow records the request after the decision answers: wait for it, as a clinic would.
+      const waiting = await waitFor('the referral to wait for information', async () => {
+        const r = await call('GET', `/referrals/${referralId}`, reviewerToken);
+        return r.status === 'PENDING_INFORMATION' ? r : undefined;
+      });
       expect(waiting.status).toBe('PENDING_INFORMATION');
       expect(waiting.informationRequests[0].requested).toEqual([
         { code: 'CLINICAL_NOTES', text: 'Notes saying when improvement is expected' },

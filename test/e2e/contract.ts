@@ -33,7 +33,13 @@ const compiled = new Map<string, ValidateFunction>();
 export const checked = new Set<string>();
 
 /** Throws when the answer is not what the document says this route answers with this status. */
-export function checkAnswer(method: string, path: string, status: number, body: unknown): void {
+export function checkAnswer(
+  method: string,
+  path: string,
+  status: number,
+  body: unknown,
+  contentType: string | null = 'application/json',
+): void {
   const pathname = path.split('?')[0] ?? path;
   const route = routes.find((r) => r.pattern.test(pathname));
   const operation = route && doc.paths[route.template]?.[method.toLowerCase()];
@@ -41,6 +47,14 @@ export function checkAnswer(method: string, path: string, status: number, body: 
   const key = `${method} ${route.template} ${status}`;
   const response = operation.responses[String(status)];
   if (!response) throw new Error(`OpenAPI: ${method} ${route.template} does not document status ${status}`);
+  const media = (contentType ?? 'application/json').split(';')[0]?.trim() ?? 'application/json';
+  if (media !== 'application/json') {
+    // Another representation (the report's CSV): the document must name it, and it must be text.
+    if (!response.content?.[media]) throw new Error(`OpenAPI: ${key} does not document ${media}`);
+    if (typeof body !== 'string') throw new Error(`OpenAPI: the ${key} ${media} answer is not text`);
+    checked.add(`${key} ${media}`);
+    return;
+  }
   const schema = response.content?.['application/json']?.schema as { $ref?: string } | undefined;
   if (!schema?.$ref) return; // the console's HTML
   let validate = compiled.get(schema.$ref);

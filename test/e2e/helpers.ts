@@ -59,7 +59,7 @@ export async function startApi(options: { timeScale?: number } = {}): Promise<Ap
         parsed = text ? JSON.parse(text) : undefined;
       } catch {}
       // Every answer of every journey is held to the OpenAPI document (SPEC 14).
-      if (res.status < 500) checkAnswer(method, path, res.status, parsed);
+      if (res.status < 500) checkAnswer(method, path, res.status, parsed, res.headers.get('content-type'));
       return { status: res.status, body: parsed };
     },
     async stop() {
