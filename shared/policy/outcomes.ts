@@ -92,7 +92,8 @@ export interface DeterminationPatch {
   history: HistoryPatch;
 }
 
-function authorizationRecord(a: Authorization, lines: LineResult[]): AuthorizationRecord {
+/** A new authorization as the system records it: ACTIVE, nothing used, the approved lines' codes. */
+export function authorizationRecord(a: Authorization, lines: LineResult[]): AuthorizationRecord {
   return {
     status: 'ACTIVE',
     reasons: [],

@@ -10,6 +10,7 @@ import type { Actor, AppealRecord, Caller, Clock, ReferralRecord } from '../mode
 import { logger } from '../observability.js';
 import { authorizationFor, visitsLeftThisYear } from '../policy/determine.js';
 import { mergeInformation } from '../policy/information.js';
+import { authorizationRecord } from '../policy/outcomes.js';
 import type { ReasonCode } from '../reasons.js';
 import { AppealSchema, parseOrThrow } from '../schemas.js';
 import { actorOf, loadReferral, nowIso } from './common.js';
@@ -203,17 +204,7 @@ export async function recordAppeal(repo: Repository, clock: Clock, state: Appeal
         member.lineOfBusiness === 'medicare' ? 'MEDICARE' : 'A',
         decision.approvedVisits,
       );
-      referral.authorization = {
-        status: 'ACTIVE',
-        reasons: [],
-        basis: a.basis,
-        visitsRequested: a.visitsRequested,
-        visitsAuthorized: a.visitsAuthorized,
-        visitsUsed: 0,
-        validFrom: a.validFrom,
-        validTo: a.validTo,
-        approvedCpts: lines.map((l) => l.cpt),
-      };
+      referral.authorization = authorizationRecord(a, lines);
     } else if (referral.authorization) {
       referral.authorization.approvedCpts = lines.map((l) => l.cpt);
       if (decision.approvedVisits) referral.authorization.visitsAuthorized += decision.approvedVisits;
