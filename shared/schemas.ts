@@ -384,14 +384,25 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.
 
 /** Referral body plus the date rules that depend on today (SPEC 4.1). */
 export function parseReferral(input: unknown, today: string): Referral {
-  const referral = parseOrThrow(ReferralSchema, input);
+  return checkDates(parseOrThrow(ReferralSchema, input), today);
+}
+
+/**
+ * A case that may lack its clinical section (a PAS request without a QuestionnaireResponse, SPEC 8),
+ * with the same date rules as `parseReferral`.
+ */
+export function parseCase(input: unknown, today: string): ReferralCase {
+  return checkDates(parseOrThrow(CaseSchema, input), today);
+}
+
+function checkDates<T extends ReferralCase>(referral: T, today: string): T {
   const details: ErrorDetail[] = [];
   const earliest = addDays(today, -START_DATE_WINDOW.pastDays);
   const latest = addDays(today, START_DATE_WINDOW.futureDays);
   if (referral.startDate < earliest || referral.startDate > latest) {
     details.push({ field: 'startDate', message: `must lie between ${earliest} and ${latest}` });
   }
-  const poc = referral.clinical.planOfCare;
+  const poc = referral.clinical?.planOfCare;
   if (poc && poc.certifiedOn > today) {
     details.push({ field: 'clinical.planOfCare.certifiedOn', message: 'must not be in the future' });
   }

@@ -15,18 +15,30 @@
 import { createHash } from 'node:crypto';
 import type { Bundle, ClaimResponse, Identifier } from '@medplum/fhirtypes';
 import { ConditionFailedError, type Repository } from '../data/repository.js';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
-import { claimKey, type PasEcho, readPasInquiry, readPasRequest, toBundleDetails } from '../fhir/request.js';
+import { toIsoDate } from '../dates.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import {
+  claimKey,
+  elementOf,
+  type PasEcho,
+  readPasInquiry,
+  readPasRequest,
+  toBundleDetails,
+} from '../fhir/request.js';
 import { type PasDetermination, pasResponseBundle } from '../fhir/response.js';
 import { type Caller, type Clock, FINAL_STATUSES, type ReferralRecord } from '../model.js';
 import { logger } from '../observability.js';
-import type { WorkflowStarter } from '../ports.js';
+import type { TaskCallbacks, WorkflowStarter } from '../ports.js';
+import { InformationAnswerSchema, parseCase, parseOrThrow, type ReferralCase } from '../schemas.js';
 import { assertCanRead, bodyHash, loadReferral } from './common.js';
-import { submitReferral } from './referrals.js';
+import { answerInformationRequest } from './information.js';
+import { submitCase } from './referrals.js';
 
 export interface PasDeps {
   repo: Repository;
   workflow: WorkflowStarter;
+  /** Resumes the workflow waiting for the clinic's answer (a Claim update, SPEC 10). */
+  callbacks: TaskCallbacks;
   clock: Clock;
   newId: () => string;
   /** How long `$submit` waits for the recorded determination before answering A4 (SPEC 8). */
@@ -164,8 +176,13 @@ export async function submitPasClaim(deps: PasDeps, caller: Caller, body: unknow
     return { bundle: respond(deps, referral, record.echo), referralId: record.referralId, replayed: true };
   }
 
+  // A request without a QuestionnaireResponse is a case without its clinical section: not an error,
+  // the workflow asks for it (SPEC 8, 10), and a Claim update answers.
   const { answer } = await inBundleTerms(request.origin, () =>
-    submitReferral(deps, caller, request.referral, `pas:${key.slice(0, 64)}`),
+    submitCase(deps, caller, parseCase(request.referral, toIsoDate(deps.clock.now())), {
+      idempotencyKey: `pas:${key.slice(0, 64)}`,
+      bodyHash: hash,
+    }),
   );
   const { referralId } = answer;
   await storeClaim(
@@ -223,18 +240,130 @@ export async function getPasClaimResponse(deps: PasDeps, caller: Caller, id: str
   return respond(deps, referral, echo).entry?.[0]?.resource as ClaimResponse;
 }
 
+/** What a Claim update may change: the SPEC 10 answer's fields. Anything else needs a new request. */
+const FIXED_FIELDS = [
+  'memberId',
+  'renderingProviderNpi',
+  'urgency',
+  'startDate',
+  'requestedVisits',
+  'services',
+] as const;
+
+const canonical = (value: unknown) => JSON.stringify(value);
+
 /**
- * A Claim update (`related.claim` naming an earlier request): the FHIR face of SPEC 10's information
- * answer. Not wired yet: the information mechanism it adapts is not on this branch's base.
+ * A Claim update (`related.claim` naming an earlier request of this portal, PASClaimUpdate): the FHIR
+ * face of SPEC 10's information answer. What the update carries beyond the first request — the
+ * QuestionnaireResponse, changed diagnoses or ordering provider — is the answer, handed to
+ * `answerInformationRequest` (the JSON route's use case), which merges it and resumes the workflow;
+ * the answer then waits, bounded like `$submit`, for the re-evaluated determination.
+ * Refused, changing nothing: an unknown request (or another portal's) 404; a request not waiting for
+ * information 409 INFORMATION_NOT_REQUESTED; an update changing the member, providers, items, visits
+ * or dates 422 naming the element (a new request is needed for those).
+ * The update's own identifier is remembered like a `$submit`'s: the same update again gets the
+ * current answer and resumes nothing.
  */
 async function updatePasClaim(
-  _deps: PasDeps,
-  _caller: Caller,
-  _request: ReturnType<typeof readPasRequest>,
+  deps: PasDeps,
+  caller: Caller,
+  request: ReturnType<typeof readPasRequest>,
 ): Promise<PasAnswer> {
-  throw new AppError(
-    501,
-    'NOT_SUPPORTED',
-    'Claim updates (Claim.related.claim) are not supported yet: submit a new request with the QuestionnaireResponse.',
-  );
+  const portalId = requirePortal(caller);
+  const updates = request.updates;
+  if (!updates) throw new Error('not an update');
+  const original = await findClaim(deps.repo, portalId, updates.identifiers);
+  if (!original)
+    throw new NotFoundError('The prior-authorization request this Claim updates (Claim.related.claim)');
+  const { referralId } = original;
+
+  const ownKey = claimKey(request.echo.claimIdentifiers);
+  const key = sha256(ownKey ?? '');
+  const isOwnRecord = updates.identifiers.some((i) => claimKey([i]) === ownKey);
+  const hash = bodyHash({ updates: referralId, referral: request.referral });
+  if (!isOwnRecord) {
+    const previous = await deps.repo.getIdempotency(claimScope(portalId), key);
+    if (previous) {
+      const record = previous.response as ClaimRecord;
+      if (previous.bodyHash !== hash || record.referralId !== referralId) {
+        throw new ConflictError(
+          'CLAIM_IDENTIFIER_REUSED',
+          'A request with this Claim identifier was submitted with different content.',
+        );
+      }
+      const referral = await awaitDetermination(deps, referralId, ['PENDING_INFORMATION']);
+      return { bundle: respond(deps, referral, request.echo), referralId, replayed: true };
+    }
+  }
+
+  const referral = await loadReferral(deps.repo, referralId);
+  const answer = updateAnswer(referral.request, request);
+  await inBundleTerms(request.origin, () => answerInformationRequest(deps, caller, referralId, answer));
+  if (!isOwnRecord) {
+    await storeClaim(
+      deps.repo,
+      portalId,
+      key,
+      hash,
+      { referralId, echo: request.echo },
+      deps.clock.now(),
+      false,
+    );
+  }
+  logger.info('PAS update received', { referralId, portalId });
+  const decided = await awaitDetermination(deps, referralId, ['PENDING_INFORMATION']);
+  return { bundle: respond(deps, decided, request.echo), referralId, replayed: false };
+}
+
+/** The update as a SPEC 10 answer over the case as it stands (422 naming the element otherwise). */
+function updateAnswer(current: ReferralCase, request: ReturnType<typeof readPasRequest>) {
+  const update = request.referral;
+  const fixed: Record<string, unknown> = {
+    ...current,
+    services: current.services.map((s) => s.cpt),
+  };
+  const sent: Record<string, unknown> = {
+    ...update,
+    services: (update.services as { cpt: string }[]).map((s) => s.cpt),
+  };
+  const changed = FIXED_FIELDS.filter((f) => canonical(fixed[f]) !== canonical(sent[f]));
+  if (changed.length) {
+    throw new ValidationError(
+      changed.map((field) => ({
+        field: elementOf(field === 'services' ? 'services.0' : field, request.origin),
+        message: `${field}: differs from the request this Claim updates; an update answers the questionnaire (and may change diagnoses or the ordering provider), anything else needs a new request`,
+      })),
+      'The Claim update changes what only a new request can change.',
+    );
+  }
+  const raw: Record<string, unknown> = {};
+  if (update.clinical !== undefined) raw.clinical = update.clinical;
+  if (canonical(update.diagnoses) !== canonical(current.diagnoses.map((d) => ({ code: d.code }))))
+    raw.diagnoses = update.diagnoses;
+  if (update.orderingProviderNpi !== current.orderingProviderNpi)
+    raw.orderingProviderNpi = update.orderingProviderNpi;
+  if (Object.keys(raw).length === 0) {
+    throw new ValidationError(
+      [
+        {
+          field: request.origin.clinical ?? 'Bundle.entry[0].resource.supportingInfo',
+          message:
+            'the update carries nothing new: it needs the QuestionnaireResponse answering Questionnaire/massage-therapy',
+        },
+      ],
+      'The Claim update answers nothing.',
+    );
+  }
+  return inBundleTermsSync(request.origin, () => parseOrThrow(InformationAnswerSchema, raw));
+}
+
+function inBundleTermsSync<T>(origin: Record<string, string>, run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof ValidationError && err.details) {
+      throw new ValidationError(toBundleDetails(err.details, origin), err.message);
+    }
+    throw err;
+  }
 }
