@@ -9,6 +9,7 @@ export const PAS_PROFILE = {
   responseBundle: `${PAS}/StructureDefinition/profile-pas-response-bundle`,
   inquiryResponseBundle: `${PAS}/StructureDefinition/profile-pas-inquiry-response-bundle`,
   claim: `${PAS}/StructureDefinition/profile-claim`,
+  claimUpdate: `${PAS}/StructureDefinition/profile-claim-update`,
   claimResponse: `${PAS}/StructureDefinition/profile-claimresponse`,
   task: `${PAS}/StructureDefinition/profile-task`,
 } as const;
