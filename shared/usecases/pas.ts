@@ -159,7 +159,7 @@ export interface PasAnswer {
 export async function submitPasClaim(deps: PasDeps, caller: Caller, body: unknown): Promise<PasAnswer> {
   const portalId = requirePortal(caller);
   const request = readPasRequest(body);
-  if (request.updates) return updatePasClaim(deps, caller, request);
+  if (request.updates) return updatePasClaim(deps, caller, request, request.updates);
 
   const key = sha256(claimKey(request.echo.claimIdentifiers) ?? '');
   const hash = bodyHash(request.referral);
@@ -268,10 +268,9 @@ async function updatePasClaim(
   deps: PasDeps,
   caller: Caller,
   request: ReturnType<typeof readPasRequest>,
+  updates: NonNullable<ReturnType<typeof readPasRequest>['updates']>,
 ): Promise<PasAnswer> {
   const portalId = requirePortal(caller);
-  const updates = request.updates;
-  if (!updates) throw new Error('not an update');
   const original = await findClaim(deps.repo, portalId, updates.identifiers);
   if (!original)
     throw new NotFoundError('The prior-authorization request this Claim updates (Claim.related.claim)');
@@ -279,9 +278,9 @@ async function updatePasClaim(
 
   const ownKey = claimKey(request.echo.claimIdentifiers);
   const key = sha256(ownKey ?? '');
-  const isOwnRecord = updates.identifiers.some((i) => claimKey([i]) === ownKey);
+  const reusesOriginalId = updates.identifiers.some((i) => claimKey([i]) === ownKey);
   const hash = bodyHash({ updates: referralId, referral: request.referral });
-  if (!isOwnRecord) {
+  if (!reusesOriginalId) {
     const previous = await deps.repo.getIdempotency(claimScope(portalId), key);
     if (previous) {
       const record = previous.response as ClaimRecord;
@@ -299,7 +298,7 @@ async function updatePasClaim(
   const referral = await loadReferral(deps.repo, referralId);
   const answer = updateAnswer(referral.request, request);
   await inBundleTerms(request.origin, () => answerInformationRequest(deps, caller, referralId, answer));
-  if (!isOwnRecord) {
+  if (!reusesOriginalId) {
     await storeClaim(
       deps.repo,
       portalId,
@@ -320,11 +319,11 @@ function updateAnswer(current: ReferralCase, request: ReturnType<typeof readPasR
   const update = request.referral;
   const fixed: Record<string, unknown> = {
     ...current,
-    services: current.services.map((s) => s.cpt),
+    services: current.services.map((s) => s.cpt).sort(),
   };
   const sent: Record<string, unknown> = {
     ...update,
-    services: (update.services as { cpt: string }[]).map((s) => s.cpt),
+    services: (update.services as { cpt: string }[]).map((s) => s.cpt).sort(),
   };
   const changed = FIXED_FIELDS.filter((f) => canonical(fixed[f]) !== canonical(sent[f]));
   if (changed.length) {
