@@ -136,6 +136,28 @@ describe('pended for the questionnaire, then decided on the Claim update', () =>
   );
 
   it(
+    'the JSON information answer takes a PAS-pended request too: one re-evaluation path for both faces',
+    { timeout: 60_000 },
+    async () => {
+      const { first, referralId } = await pendedForQuestionnaire();
+      await settled(api, referralId, 'PENDING_INFORMATION');
+      const answered = await api.call('POST', `/referrals/${referralId}/information`, {
+        token: await api.token('portal'),
+        body: { clinical },
+      });
+      expect(answered.status, JSON.stringify(answered.body)).toBe(202);
+      await settled(api, referralId, 'APPROVED');
+      const inquired = await post('/fhir/Claim/$inquire', pasBundle(first));
+      expect(actions(inquired.body)).toEqual([[1, 'A1', ['CRITERIA_A_MET'], 6]]);
+      // Answered already: a Claim update now finds nothing waiting (409).
+      const late = await submitBundle(
+        aCase({ ...first, claimId: `${first.claimId}-u`, updates: first.claimId, clinical }),
+      );
+      expect(late.status).toBe(409);
+    },
+  );
+
+  it(
     'a bad update is a 4xx OperationOutcome and changes nothing; a good one still works afterwards',
     {
       timeout: 60_000,
