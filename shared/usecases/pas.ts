@@ -1,15 +1,18 @@
 /**
  * SPEC 8: Da Vinci PAS over the same workflow, table and policy as POST /referrals.
  *
- * `$submit` maps the Bundle to the SPEC 4.1 body and hands it to `submitReferral` (the JSON route's
- * use case, with the Claim identifier as its idempotency key), so the FHIR request and the equivalent
- * JSON request produce the same referral, decision, reasons and authorization. It then waits, bounded,
- * for the workflow's recorded determination and answers with what is recorded (A4 if still pended).
+ * `$submit` maps the Bundle to the SPEC 4.1 body and hands it to `submitCase` (the JSON route's intake,
+ * with the Claim identifier as its idempotency key), so the FHIR request and the equivalent JSON request
+ * produce the same referral, decision, reasons and authorization. It then waits, bounded, for the
+ * workflow's recorded determination and answers with what is recorded (A4 if still pended). Without a
+ * QuestionnaireResponse the case has no clinical section and the workflow asks for it (SPEC 10); a Claim
+ * update carrying it is that information request's answer (`answerInformationRequest`).
  *
  * Two small records make the FHIR face durable (both idempotency-shaped items without a practical
  * expiry, written after the referral; a crash between is healed by the client's retry, which the
  * 24-hour submit idempotency answers with the same referral):
  *   `PAS#<portalId>` / sha256(Claim identifier) → the referral id, the mapped body's hash, the echo
+ *     (a Claim update's own identifier gets one too, once its answer is applied)
  *   `PAS-RESPONSE` / <referralId> → the owning portal and the echo (for GET ClaimResponse/{id})
  */
 import { createHash } from 'node:crypto';
@@ -297,7 +300,9 @@ async function updatePasClaim(
 
   const referral = await loadReferral(deps.repo, referralId);
   const answer = updateAnswer(referral.request, request);
-  await inBundleTerms(request.origin, () => answerInformationRequest(deps, caller, referralId, answer));
+  await inBundleTerms(request.origin, () =>
+    answerInformationRequest(deps, caller, referralId, parseOrThrow(InformationAnswerSchema, answer)),
+  );
   if (!reusesOriginalId) {
     await storeClaim(
       deps.repo,
@@ -314,7 +319,10 @@ async function updatePasClaim(
   return { bundle: respond(deps, decided, request.echo), referralId, replayed: false };
 }
 
-/** The update as a SPEC 10 answer over the case as it stands (422 naming the element otherwise). */
+/**
+ * The update as a SPEC 10 answer body over the case as it stands (422 naming the element otherwise);
+ * `InformationAnswerSchema` then judges its values, as for the JSON route.
+ */
 function updateAnswer(current: ReferralCase, request: ReturnType<typeof readPasRequest>) {
   const update = request.referral;
   const fixed: Record<string, unknown> = {
@@ -353,16 +361,5 @@ function updateAnswer(current: ReferralCase, request: ReturnType<typeof readPasR
       'The Claim update answers nothing.',
     );
   }
-  return inBundleTermsSync(request.origin, () => parseOrThrow(InformationAnswerSchema, raw));
-}
-
-function inBundleTermsSync<T>(origin: Record<string, string>, run: () => T): T {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof ValidationError && err.details) {
-      throw new ValidationError(toBundleDetails(err.details, origin), err.message);
-    }
-    throw err;
-  }
+  return raw;
 }
