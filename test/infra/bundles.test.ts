@@ -1,7 +1,8 @@
 /**
  * What the Lambda bundles carry, bundled with HandlerFunction's own options (LAMBDA_BUNDLING): the
  * response schemas stay out of the API functions (they only type the answers, and building them was
- * a tenth of a cold import), and the source map still turns a bundled stack trace into file:line of
+ * a tenth of a cold import), a function keeps only the request schemas it parses with (the
+ * `@__PURE__` marks in shared/schemas.ts let esbuild drop the rest), and the source map still turns a bundled stack trace into file:line of
  * the TypeScript source without shipping a copy of every source file.
  */
 import { spawnSync } from 'node:child_process';
@@ -51,7 +52,9 @@ async function bundle(name: FunctionName): Promise<Metafile> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bundles-'));
-  for (const name of [...ANSWERING, 'api-health' as const]) metafiles.set(name, await bundle(name));
+  for (const name of [...ANSWERING, 'api-health' as const, 'wf-record-determination' as const]) {
+    metafiles.set(name, await bundle(name));
+  }
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,6 +70,21 @@ describe('Lambda bundles', () => {
     }
     // The function that serves the OpenAPI document builds it from them.
     expect(inputs('api-health')).toContain('shared/responses.ts');
+  });
+
+  it('keep only the request schemas the function parses with', () => {
+    const code = (name: FunctionName) => readFileSync(join(dir, name, 'index.mjs'), 'utf8');
+    // Each message belongs to one schema of shared/schemas.ts.
+    const visit = 'must be a UUID';
+    const decision = 'a REQUEST_INFORMATION needs at least one requested item';
+    const provider = 'must be a two-letter state code';
+    expect(code('api-visits')).toContain(visit);
+    expect(code('api-reviews')).toContain(decision);
+    expect(code('api-admin')).toContain(provider);
+    for (const message of [visit, decision, provider]) {
+      expect(code('wf-record-determination'), message).not.toContain(message);
+      expect(code('api-referrals'), message).not.toContain(message);
+    }
   });
 
   it('map a bundled stack trace to the TypeScript source, without copies of the sources', () => {
