@@ -6,15 +6,16 @@
  * referral id (and idempotency key), so its conditional writes behave as the originals did.
  */
 import { performance } from 'node:perf_hooks';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
   QueryCommand,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { InvocationRecord, OpRecord } from './collector.js';
 import { coresBetween, cpuSample } from './cpu.js';
 import { pool } from './load.js';
@@ -73,17 +74,17 @@ function toReplayable(d: RecordedDetermination): Replayable {
 function command(operation: string, input: Record<string, unknown>) {
   switch (operation) {
     case 'GetItem':
-      return new GetItemCommand(input as never);
+      return new GetCommand(input as never);
     case 'PutItem':
-      return new PutItemCommand(input as never);
+      return new PutCommand(input as never);
     case 'UpdateItem':
-      return new UpdateItemCommand(input as never);
+      return new UpdateCommand(input as never);
     case 'Query':
       return new QueryCommand(input as never);
     case 'TransactWriteItems':
-      return new TransactWriteItemsCommand(input as never);
+      return new TransactWriteCommand(input as never);
     case 'BatchGetItem':
-      return new BatchGetItemCommand(input as never);
+      return new BatchGetCommand(input as never);
     default:
       throw new Error(`The floor cannot replay ${operation}`);
   }
@@ -95,6 +96,7 @@ export async function measureFloor(
   concurrency: number,
   runId: string,
 ): Promise<FloorResult> {
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   // Serialised now, before anything else can touch the recorded inputs.
   const replays = recorded.map(toReplayable);
   const latencies: number[] = [];
@@ -116,7 +118,7 @@ export async function measureFloor(
       await Promise.all(
         group.map(async (op) => {
           try {
-            await client.send(command(op.operation, rewrite(op.text)) as never);
+            await doc.send(command(op.operation, rewrite(op.text)) as never);
           } catch (err) {
             errors += 1;
             firstError ??= `${op.operation}: ${(err as Error).name}`;
