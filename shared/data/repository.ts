@@ -22,6 +22,7 @@ import {
   ConditionFailedError,
   type Item,
   type ItemChanges,
+  type Key,
   keyOf,
   TableClient,
   type TransactItem,
@@ -37,15 +38,14 @@ export class Transaction {
 
   /**
    * Writes the referral as version `expectedVersion + 1`, requiring the version read earlier (null =
-   * must not exist yet). `record` itself is left as it was.
+   * must not exist yet), and its case beside it. `record` itself is left as it was.
    */
   putReferral(record: ReferralRecord, expectedVersion: number | null): this {
-    const next = { ...record, version: (expectedVersion ?? 0) + 1 };
+    const { request, ...head } = record;
     const item: Record<string, unknown> = {
       ...keys.referral(record.referralId),
-      ...next,
-      GSI1PK: gsi.portalReferrals(record.portalId),
-      GSI1SK: `${record.receivedAt}#${record.referralId}`,
+      ...head,
+      version: (expectedVersion ?? 0) + 1,
     };
     if (record.status === 'RECEIVED' && !record.failure) {
       item.GSI2PK = gsi.reconcileReferrals;
@@ -63,6 +63,14 @@ export class Transaction {
               ExpressionAttributeNames: { '#version': 'version' },
               ExpressionAttributeValues: { ':expectedVersion': expectedVersion },
             }),
+      },
+    });
+    // The case (the clinical body) is its own item. A whole-record write keeps it with the head (a head
+    // read before the split carried it); the frequent writes change the head in place and leave it alone.
+    this.items.push({
+      Put: {
+        TableName: this.table,
+        Item: { ...keys.referralCase(record.referralId), referralId: record.referralId, request },
       },
     });
     return this;
@@ -180,8 +188,6 @@ export class Transaction {
     const item: Record<string, unknown> = {
       ...keys.visit(visit.referralId, visit.visitId),
       ...visit,
-      GSI1PK: gsi.memberVisits(visit.memberId, Number(visit.visit.date.slice(0, 4))),
-      GSI1SK: `${visit.visit.date}#${visit.visitId}`,
     };
     if (!visit.reReview) {
       item.GSI2PK = gsi.reconcileVisits;
@@ -280,7 +286,6 @@ export class Repository {
   }
 
   async commit(tx: Transaction): Promise<void> {
-    if (tx.items.length === 0) return;
     await this.db.transact(tx.items);
   }
 
@@ -335,9 +340,13 @@ export class Repository {
     await this.db.put({ Item: { ...keys.provider(npi), ...provider } });
   }
 
+  /** The referral's head and its case, read together. */
   async getReferral(referralId: string): Promise<ReferralRecord | undefined> {
-    const item = await this.db.get(keys.referral(referralId));
-    return item && parseRecord(ReferralRecordSchema, item);
+    const [head, kase] = await Promise.all([
+      this.db.get(keys.referral(referralId)),
+      this.db.get(keys.referralCase(referralId)),
+    ]);
+    return referralOf(head, kase);
   }
 
   /** The referral with its history and visits: one query over its partition. */
@@ -347,15 +356,18 @@ export class Repository {
       ExpressionAttributeValues: { ':pk': keys.referralPartition(referralId) },
       ConsistentRead: true,
     });
-    let referral: ReferralRecord | undefined;
+    let head: Item | undefined;
+    let kase: Item | undefined;
     const history: HistoryEntry[] = [];
     const visits: VisitRecord[] = [];
     for (const item of items) {
       const sk = String(item.SK);
-      if (sk === 'REFERRAL') referral = parseRecord(ReferralRecordSchema, item);
+      if (sk === 'REFERRAL') head = item;
+      else if (sk === 'CASE') kase = item;
       else if (sk.startsWith('HISTORY#')) history.push(parseRecord(HistoryEntrySchema, item));
       else if (sk.startsWith('VISIT#')) visits.push(parseRecord(VisitRecordSchema, item));
     }
+    const referral = referralOf(head, kase);
     if (!referral) return undefined;
     history.sort((a, b) => a.at.localeCompare(b.at));
     visits.sort((a, b) => a.visitNumber - b.visitNumber);
@@ -420,18 +432,23 @@ export class Repository {
 
   /** Referrals still RECEIVED older than `before`: the reconciliation's work list (their ids). */
   async listUndeterminedReferrals(before: string, limit = 100): Promise<string[]> {
-    const items = await this.listMarked(gsi.reconcileReferrals, before, limit);
-    return items.map((i) => parseRecord(ReferralRecordSchema, i).referralId);
+    const marked = await this.listMarked(gsi.reconcileReferrals, before, limit);
+    return marked.map((k) => k.PK.slice(keys.referralPartition('').length));
   }
 
   /** Visits not yet re-reviewed, received before `before`: the reconciliation's work list. */
   async listVisitsNotReReviewed(before: string, limit = 100): Promise<VisitRecord[]> {
-    const items = await this.listMarked(gsi.reconcileVisits, before, limit);
-    return items.map((i) => parseRecord(VisitRecordSchema, i));
+    // GSI2 projects keys only: the visits themselves come by key, through the batch reader.
+    const marked = await this.listMarked(gsi.reconcileVisits, before, limit);
+    const found = await this.db.getMany(marked);
+    return [...found.values()]
+      .map((i) => parseRecord(VisitRecordSchema, i))
+      .filter((v) => !v.reReview)
+      .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
   }
 
-  private listMarked(marker: string, before: string, limit: number): Promise<Item[]> {
-    return this.db.query(
+  private async listMarked(marker: string, before: string, limit: number): Promise<Key[]> {
+    const items = await this.db.query(
       {
         IndexName: 'GSI2',
         KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK < :before',
@@ -439,6 +456,7 @@ export class Repository {
       },
       limit,
     );
+    return items.map((i) => ({ PK: String(i.PK), SK: String(i.SK) }));
   }
 
   /** SPEC 12: the year's aggregates, one Query over the year's partition (two items). */
@@ -478,6 +496,15 @@ export class Repository {
     if (typeof item.expiresAt !== 'number' || item.expiresAt * 1000 < Date.now()) return undefined;
     return { bodyHash: item.bodyHash, response: item.response };
   }
+}
+
+/**
+ * A referral from its head and its case item. A head written before the case had an item of its own
+ * still carries the case itself.
+ */
+function referralOf(head: Item | undefined, kase: Item | undefined): ReferralRecord | undefined {
+  if (!head) return undefined;
+  return parseRecord(ReferralRecordSchema, kase ? { ...head, request: kase.request } : head);
 }
 
 const visitsUsedOf = (item: Item | undefined): number =>

@@ -187,6 +187,7 @@ export class TableClient {
 
   /** Writes that all happen or none. */
   async transact(items: readonly TransactItem[]): Promise<void> {
+    if (items.length === 0) return;
     await this.send(new TransactWriteCommand({ TransactItems: [...items] }), 'TransactWriteItems');
   }
 

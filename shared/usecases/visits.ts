@@ -93,8 +93,6 @@ async function admitVisit(
     sameDayProcedures: visit.sameDayProcedures,
   });
   const at = nowIso(clock);
-  const expected = referral.version;
-  auth.visitsUsed += 1;
   const record: VisitRecord = {
     referralId: referral.referralId,
     visitId: visit.visitId,
@@ -109,7 +107,10 @@ async function admitVisit(
     repo
       .transaction()
       .putVisit(record, true)
-      .putReferral(referral, expected)
+      // The authorization's count, in place (version-checked): the referral's case is not rewritten.
+      .updateReferral(referral.referralId, referral.version, {
+        increment: [[['authorization', 'visitsUsed'], 1]],
+      })
       .countMemberVisit(
         referral.request.memberId,
         year,
