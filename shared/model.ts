@@ -1,6 +1,8 @@
 /** What the system stores and shows: referral, authorization, review and visit records. */
+import type { Billing } from './billing.js';
+import type { ProgressFigures, ReReviewAction } from './progress.js';
 import type { ReasonCode } from './reasons.js';
-import type { ReferralCase, RequestedItem, ReviewKind, ReviewOutcome, Visit } from './schemas.js';
+import type { ReferralCase, RequestedItem, ReviewDecision, ReviewKind, Visit } from './schemas.js';
 
 export const REFERRAL_STATUSES = [
   'RECEIVED',
@@ -138,11 +140,12 @@ export interface AppealRecord {
 }
 
 export interface ReReviewRecord {
-  action: string;
+  /** What the re-review decided; REVIEW until a reviewer's CONTINUE or STOP replaces it. */
+  action: ReReviewAction | 'STOP';
   reasons: ReasonCode[];
   explanation: string;
   /** The primary measure's figures the re-review used (baseline, latest, improvement, MCID). */
-  progress?: unknown;
+  progress?: ProgressFigures;
   at: string;
   reviewId?: string;
   decidedBy?: Actor;
@@ -156,7 +159,7 @@ export interface VisitRecord {
   bodyHash: string;
   receivedAt: string;
   visit: Visit;
-  billing: unknown;
+  billing: Billing;
   reReview?: ReReviewRecord;
   /** Set by the first re-review that claims this visit: the exactly-once guard. */
   reReviewClaim?: string;
@@ -185,16 +188,19 @@ export interface ReviewRecord {
   recorded?: boolean;
   /** The workflow's callback token. Held server-side only: never in a response, log or page. */
   taskToken: string;
-  decision?: {
-    outcome: ReviewOutcome;
-    reasonCodes: ReasonCode[];
-    note?: string;
-    approvedVisits?: number;
-    requested?: RequestedItem[];
-    reviewer: { id: string; credential: string };
-    decidedAt: string;
-  };
+  decision?: RecordedDecision;
 }
+
+/**
+ * A reviewer's decision as it is kept: the request's fields (SPEC 7, `ReviewDecisionSchema`) with the
+ * reason codes settled, who decided and when. The workflow receives the same shape with the review's id
+ * (`ReviewerDecision`, shared/policy/outcomes.ts).
+ */
+export type RecordedDecision = Omit<ReviewDecision, 'reasonCodes'> & {
+  reasonCodes: ReasonCode[];
+  reviewer: { id: string; credential: string };
+  decidedAt: string;
+};
 
 export type PublicReview = Omit<ReviewRecord, 'taskToken'>;
 

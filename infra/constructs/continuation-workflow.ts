@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { lambdaStep, reviewLoop, workflowStateMachine } from './workflow-steps.js';
 
 export interface ContinuationReviewWorkflowProps {
-  readonly rereview: lambda.IFunction;
+  readonly reReview: lambda.IFunction;
   readonly openReview: lambda.IFunction;
   readonly escalateReview: lambda.IFunction;
   readonly recordContinuation: lambda.IFunction;
@@ -41,7 +41,7 @@ export class ContinuationReviewWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: ContinuationReviewWorkflowProps) {
     super(scope, id);
     this.invokedFunctions = [
-      props.rereview,
+      props.reReview,
       props.openReview,
       props.escalateReview,
       props.recordContinuation,
@@ -83,13 +83,13 @@ export class ContinuationReviewWorkflow extends Construct {
       },
       openReview: props.openReview,
       escalateReview: props.escalateReview,
-      timeoutPath: '$.rereview.reviewTimeoutSeconds',
+      timeoutPath: '$.reReview.reviewTimeoutSeconds',
       next: recordContinuation,
       onFailure: recordFailure,
     });
 
-    const rereview = lambdaStep(this, 'ReReview', props.rereview, {
-      resultPath: '$.rereview',
+    const reReview = lambdaStep(this, 'ReReview', props.reReview, {
+      resultPath: '$.reReview',
     })
       .addCatch(deadLetter, {
         errors: ['ValidationError', 'NotFoundError', 'ConflictError'],
@@ -98,13 +98,13 @@ export class ContinuationReviewWorkflow extends Construct {
       .addCatch(recordFailure, onFailure);
 
     // Choice rules are tried in order: a duplicate delivery ends before anything else is looked at.
-    const definition = rereview.next(
+    const definition = reReview.next(
       new sfn.Choice(this, 'Route?')
         .when(
-          sfn.Condition.booleanEquals('$.rereview.duplicate', true),
+          sfn.Condition.booleanEquals('$.reReview.duplicate', true),
           new sfn.Succeed(this, 'AlreadyReviewed'),
         )
-        .when(sfn.Condition.booleanEquals('$.rereview.needsReview', true), openReview)
+        .when(sfn.Condition.booleanEquals('$.reReview.needsReview', true), openReview)
         .otherwise(recordContinuation),
     );
 

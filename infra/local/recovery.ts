@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Repository } from '../../shared/data/repository.js';
 import { systemClock } from '../../shared/model.js';
 import { reconcile } from '../../shared/usecases/reconcile.js';
+import { VisitCompletedDetailSchema } from '../../shared/usecases/visits.js';
 import type { LocalStepFunctions } from './stepfunctions.js';
 import type { LocalModel } from './template.js';
 
@@ -44,18 +45,22 @@ export async function recoverInFlightWork(deps: RecoveryDeps) {
       clock: systemClock,
       workflow: { startAuthorization: async (referralId) => void start(authArn, { referralId }, referralId) },
       events: {
-        // Straight to the continuation workflow, as the bus's rule would deliver it.
-        publish: async (source, detailType, detail) =>
-          void start(continuation.arn, {
+        // Straight to the continuation workflow, as the bus's rule would deliver it; a visit the dead
+        // execution had claimed is delivered again as that execution's event (its id), as a redrive would.
+        publish: async (source, detailType, detail) => {
+          const { referralId, visit } = VisitCompletedDetailSchema.parse(detail);
+          const claim = (await repo.getVisit(referralId, visit.visitId))?.reReviewClaim;
+          start(continuation.arn, {
             version: '0',
-            id: `recovery-${Date.now()}`,
+            id: claim ?? `recovery-${Date.now()}`,
             source,
             'detail-type': detailType,
             detail,
-          }),
+          });
+        },
       },
     },
-    { olderThanSeconds: 0, releaseClaims: true },
+    { olderThanSeconds: 0 },
   );
 
   let reviews = 0;
@@ -82,10 +87,10 @@ export async function recoverInFlightWork(deps: RecoveryDeps) {
     } else {
       const visit = review.visitId ? await repo.getVisit(review.referralId, review.visitId) : undefined;
       if (!visit) continue;
+      // The claiming execution's event again: it finds its review open and waits on it (re-armed).
       start(continuation.arn, {
         version: '0',
-        id: `recovery-${review.reviewId}`,
-        resume: true,
+        id: visit.reReviewClaim ?? `recovery-${review.reviewId}`,
         source: 'prior-auth.visits',
         'detail-type': 'VisitCompleted',
         detail: { schemaVersion: '1', referralId: visit.referralId, visit: visit.visit },

@@ -17,6 +17,15 @@ export const EVENT_BUS_NAME = 'prior-auth';
  */
 export const TABLE_NAME = 'prior-auth';
 export const GLOBAL_INDEXES = ['GSI1', 'GSI2'] as const;
+/**
+ * What each index projects: what it is queried for (docs/table-design.md). GSI1 holds only reviews
+ * waiting to be applied, and its readers (the queue, crash recovery) want the whole review; GSI2's
+ * reconciliation wants only the keys, and reads the few items it re-drives by key.
+ */
+const PROJECTIONS = {
+  GSI1: dynamodb.ProjectionType.ALL,
+  GSI2: dynamodb.ProjectionType.KEYS_ONLY,
+} as const satisfies Record<(typeof GLOBAL_INDEXES)[number], dynamodb.ProjectionType>;
 
 /**
  * The stateful half of the system: what must survive a redeploy or a mistaken delete of the
@@ -65,7 +74,7 @@ export class DataStack extends Stack {
         indexName: index,
         partitionKey: { name: `${index}PK`, type: dynamodb.AttributeType.STRING },
         sortKey: { name: `${index}SK`, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.ALL,
+        projectionType: PROJECTIONS[index],
       });
     }
     this.backUpTable();

@@ -165,7 +165,7 @@ export class ServiceStack extends Stack {
       logKey: key,
     });
     this.continuationWorkflow = new ContinuationReviewWorkflow(this, 'ContinuationReviewWorkflow', {
-      rereview: fn['wf-rereview'].function,
+      reReview: fn['wf-rereview'].function,
       openReview: fn['wf-open-review'].function,
       escalateReview: fn['wf-escalate-review'].function,
       recordContinuation: fn['wf-record-continuation'].function,

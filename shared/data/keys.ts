@@ -1,14 +1,18 @@
 /**
  * Single-table key design (see docs/table-design.md). Every access pattern the API and
  * the workflows need is a key or one of two overloaded indexes:
- *   GSI1: referrals by portal, open reviews by due time, visits by member and year
- *   GSI2: sparse "needs reconciling" markers (referrals not yet determined, visits not yet re-reviewed)
+ *   GSI1: reviews not yet applied, by due time (whole reviews projected)
+ *   GSI2: sparse "needs reconciling" markers (referrals not yet determined, visits not yet re-reviewed;
+ *         keys only)
  */
 export const keys = {
   member: (memberId: string) => ({ PK: `MEMBER#${memberId}`, SK: 'PROFILE' }),
   memberYear: (memberId: string, year: number) => ({ PK: `MEMBER#${memberId}`, SK: `YEAR#${year}` }),
   provider: (npi: string) => ({ PK: `PROVIDER#${npi}`, SK: 'PROFILE' }),
+  /** The referral's mutable head: statuses, determination, authorization, version. */
   referral: (referralId: string) => ({ PK: `REFERRAL#${referralId}`, SK: 'REFERRAL' }),
+  /** The case the referral is about (the clinical body): written at intake, again only when the case changes. */
+  referralCase: (referralId: string) => ({ PK: `REFERRAL#${referralId}`, SK: 'CASE' }),
   referralPartition: (referralId: string) => `REFERRAL#${referralId}`,
   history: (referralId: string, at: string, seq: string) => ({
     PK: `REFERRAL#${referralId}`,
@@ -23,9 +27,7 @@ export const keys = {
 };
 
 export const gsi = {
-  portalReferrals: (portalId: string) => `PORTAL#${portalId}`,
   openReviews: 'REVIEWS#OPEN',
-  memberVisits: (memberId: string, year: number) => `MEMBER#${memberId}#YEAR#${year}`,
   reconcileReferrals: 'RECONCILE#REFERRAL',
   reconcileVisits: 'RECONCILE#VISIT',
 };

@@ -1,17 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { ConflictError, TransientError } from '../errors.js';
 import type { HistoryEntry, ReferralRecord, ReReviewRecord, ReviewRecord, VisitRecord } from '../model.js';
 import type { DeterminationPatch, ReReviewPatch } from '../policy/outcomes.js';
 import {
@@ -21,131 +9,43 @@ import {
   type ReportAggregate,
   type Urgency,
 } from '../report.js';
-import type { Member, Provider } from '../schemas.js';
+import { type Member, MemberSchema, type Provider, ProviderSchema } from '../schemas.js';
 import { gsi, keys } from './keys.js';
+import {
+  HistoryEntrySchema,
+  parseRecord,
+  ReferralRecordSchema,
+  ReviewRecordSchema,
+  VisitRecordSchema,
+} from './records.js';
+import {
+  ConditionFailedError,
+  type Item,
+  type ItemChanges,
+  type Key,
+  keyOf,
+  TableClient,
+  type TransactItem,
+  updateExpression,
+} from './table.js';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** Capacity observer: the bench adds up what each operation consumed. */
-export type CapacityObserver = (
-  operation: string,
-  read: number,
-  write: number,
-  call?: { input: unknown; ms: number },
-) => void;
-
-/**
- * Process-wide observers, consulted by every Repository besides its own (the system bench runs the
- * local stack in-process and counts each operation without touching the handlers). Empty: no cost.
- */
-export const capacityObservers = new Set<CapacityObserver>();
-
-const TRANSIENT = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TransactionInProgressException',
-  'TimeoutError',
-  'ECONNRESET',
-  'ECONNREFUSED',
-]);
-
-function isConditionFailure(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (err.name === 'ConditionalCheckFailedException') return true;
-  if (err.name === 'TransactionCanceledException') {
-    const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-    return reasons.some((r) => r.Code === 'ConditionalCheckFailed');
-  }
-  return false;
-}
-
-function isTransient(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (TRANSIENT.has(err.name) || TRANSIENT.has((err as { code?: string }).code ?? '')) return true;
-  // A transaction that lost a race with another transaction is worth another try.
-  if (err.name === 'TransactionCanceledException') {
-    const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-    return reasons.some((r) => r.Code === 'TransactionConflict' || r.Code === 'ThrottlingError');
-  }
-  return false;
-}
-
-/** Thrown when a conditional write found the item changed or already present. */
-export class ConditionFailedError extends ConflictError {
-  override readonly name: string = 'ConditionFailedError';
-  constructor(cause?: unknown) {
-    super('CONCURRENT_UPDATE', 'The record changed while it was being updated; try again.', cause);
-  }
-}
-
-function strip<T extends Record<string, unknown>>(item: T | undefined): Omit<T, 'PK' | 'SK'> | undefined {
-  if (!item) return undefined;
-  const { PK: _pk, SK: _sk, GSI1PK: _a, GSI1SK: _b, GSI2PK: _c, GSI2SK: _d, expiresAt: _e, ...rest } = item;
-  return rest as Omit<T, 'PK' | 'SK'>;
-}
-
-/**
- * Changes to an item's attributes, applied in place by an UpdateItem (no read first). Paths are
- * attribute names, nested with further elements: `['authorization', 'status']`.
- */
-export interface ItemChanges {
-  set?: [path: string[], value: unknown][];
-  /** `path = path + n` */
-  increment?: [path: string[], n: number][];
-  remove?: string[][];
-}
-
-function updateExpression(changes: ItemChanges) {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  const nameOf = new Map<string, string>();
-  const path = (parts: string[]) =>
-    parts
-      .map((part) => {
-        let alias = nameOf.get(part);
-        if (!alias) {
-          alias = `#n${nameOf.size}`;
-          nameOf.set(part, alias);
-          names[alias] = part;
-        }
-        return alias;
-      })
-      .join('.');
-  const value = (v: unknown) => {
-    const alias = `:v${Object.keys(values).length}`;
-    values[alias] = v;
-    return alias;
-  };
-  const sets = [
-    ...(changes.set ?? []).map(([p, v]) => `${path(p)} = ${value(v)}`),
-    ...(changes.increment ?? []).map(([p, n]) => `${path(p)} = ${path(p)} + ${value(n)}`),
-  ];
-  const removes = (changes.remove ?? []).map(path);
-  const expression = [
-    sets.length ? `SET ${sets.join(', ')}` : '',
-    removes.length ? `REMOVE ${removes.join(', ')}` : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
-  return { expression, names, values, path, value };
-}
+export { ConditionFailedError, type ItemChanges };
 
 /** A set of writes that must all happen or none (SPEC 2: a determination and its history entry, a visit and the ledger). */
 export class Transaction {
   readonly items: TransactItem[] = [];
   constructor(private readonly table: string) {}
 
-  /** Writes the referral, requiring the version read earlier (null = must not exist yet). */
+  /**
+   * Writes the referral as version `expectedVersion + 1`, requiring the version read earlier (null =
+   * must not exist yet), and its case beside it. `record` itself is left as it was.
+   */
   putReferral(record: ReferralRecord, expectedVersion: number | null): this {
-    const next = { ...record, version: (expectedVersion ?? 0) + 1 };
+    const { request, ...head } = record;
     const item: Record<string, unknown> = {
       ...keys.referral(record.referralId),
-      ...next,
-      GSI1PK: gsi.portalReferrals(record.portalId),
-      GSI1SK: `${record.receivedAt}#${record.referralId}`,
+      ...head,
+      version: (expectedVersion ?? 0) + 1,
     };
     if (record.status === 'RECEIVED' && !record.failure) {
       item.GSI2PK = gsi.reconcileReferrals;
@@ -165,7 +65,14 @@ export class Transaction {
             }),
       },
     });
-    record.version = next.version;
+    // The case (the clinical body) is its own item. A whole-record write keeps it with the head (a head
+    // read before the split carried it); the frequent writes change the head in place and leave it alone.
+    this.items.push({
+      Put: {
+        TableName: this.table,
+        Item: { ...keys.referralCase(record.referralId), referralId: record.referralId, request },
+      },
+    });
     return this;
   }
 
@@ -281,8 +188,6 @@ export class Transaction {
     const item: Record<string, unknown> = {
       ...keys.visit(visit.referralId, visit.visitId),
       ...visit,
-      GSI1PK: gsi.memberVisits(visit.memberId, Number(visit.visit.date.slice(0, 4))),
-      GSI1SK: `${visit.visit.date}#${visit.visitId}`,
     };
     if (!visit.reReview) {
       item.GSI2PK = gsi.reconcileVisits;
@@ -365,16 +270,15 @@ export interface ReferralBundle {
   visits: VisitRecord[];
 }
 
-/** Data access over the single table. The only module that knows the key layout. */
+/** Entity mapping over the single table: records in, items out. The only module that knows the key layout. */
 export class Repository {
-  private readonly doc: DynamoDBDocumentClient;
+  private readonly db: TableClient;
 
   constructor(
     client: DynamoDBClient,
     readonly table: string,
-    private readonly onCapacity?: CapacityObserver,
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.db = new TableClient(client, table);
   }
 
   transaction(): Transaction {
@@ -382,34 +286,21 @@ export class Repository {
   }
 
   async commit(tx: Transaction): Promise<void> {
-    if (tx.items.length === 0) return;
-    await this.send(
-      'TransactWriteItems',
-      new TransactWriteCommand({ TransactItems: tx.items, ReturnConsumedCapacity: 'TOTAL' }),
-    );
+    await this.db.transact(tx.items);
   }
 
   async getMember(memberId: string): Promise<Member | undefined> {
-    return strip(await this.get<Member & Record<string, unknown>>(keys.member(memberId))) as
-      | Member
-      | undefined;
+    const item = await this.db.get(keys.member(memberId));
+    return item && parseRecord(MemberSchema, item);
   }
 
   async putMember(memberId: string, member: Member): Promise<void> {
-    await this.send(
-      'PutItem',
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...keys.member(memberId), ...member },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
+    await this.db.put({ Item: { ...keys.member(memberId), ...member } });
   }
 
   /** Visits recorded in the system for a member in one calendar year (SPEC 5.1). */
   async getMemberVisitsUsed(memberId: string, year: number): Promise<number> {
-    const item = await this.get<{ visitsUsed?: number }>(keys.memberYear(memberId, year));
-    return item?.visitsUsed ?? 0;
+    return visitsUsedOf(await this.db.get(keys.memberYear(memberId, year)));
   }
 
   /**
@@ -421,63 +312,62 @@ export class Repository {
     year: number,
     npis: readonly string[],
   ): Promise<{ member?: Member; visitsUsed: number; providers: Map<string, Provider> }> {
-    const wanted = [
+    const found = await this.db.getMany([
       keys.member(memberId),
       keys.memberYear(memberId, year),
       ...npis.map((n) => keys.provider(n)),
-    ];
-    const found = await this.getMany(wanted);
-    const at = (key: Record<string, string>) => found.get(`${key.PK}\u0000${key.SK}`);
-    const member = strip(at(keys.member(memberId))) as Member | undefined;
-    const visitsUsed = (at(keys.memberYear(memberId, year))?.visitsUsed as number | undefined) ?? 0;
+    ]);
+    const memberItem = found.get(keyOf(keys.member(memberId)));
+    const visitsUsed = visitsUsedOf(found.get(keyOf(keys.memberYear(memberId, year))));
     const providers = new Map<string, Provider>();
     for (const npi of npis) {
-      const item = at(keys.provider(npi));
-      if (item) providers.set(npi, strip(item) as unknown as Provider);
+      const item = found.get(keyOf(keys.provider(npi)));
+      if (item) providers.set(npi, parseRecord(ProviderSchema, item));
     }
-    return { ...(member ? { member } : {}), visitsUsed, providers };
+    return {
+      ...(memberItem ? { member: parseRecord(MemberSchema, memberItem) } : {}),
+      visitsUsed,
+      providers,
+    };
   }
 
   async getProvider(npi: string): Promise<Provider | undefined> {
-    return strip(await this.get<Provider & Record<string, unknown>>(keys.provider(npi))) as
-      | Provider
-      | undefined;
+    const item = await this.db.get(keys.provider(npi));
+    return item && parseRecord(ProviderSchema, item);
   }
 
   async putProvider(npi: string, provider: Provider): Promise<void> {
-    await this.send(
-      'PutItem',
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...keys.provider(npi), ...provider },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
+    await this.db.put({ Item: { ...keys.provider(npi), ...provider } });
   }
 
+  /** The referral's head and its case, read together. */
   async getReferral(referralId: string): Promise<ReferralRecord | undefined> {
-    return strip(await this.get<ReferralRecord & Record<string, unknown>>(keys.referral(referralId))) as
-      | ReferralRecord
-      | undefined;
+    const [head, kase] = await Promise.all([
+      this.db.get(keys.referral(referralId)),
+      this.db.get(keys.referralCase(referralId)),
+    ]);
+    return referralOf(head, kase);
   }
 
   /** The referral with its history and visits: one query over its partition. */
   async getReferralBundle(referralId: string): Promise<ReferralBundle | undefined> {
-    const items = await this.queryAll({
-      TableName: this.table,
+    const items = await this.db.query({
       KeyConditionExpression: 'PK = :pk',
       ExpressionAttributeValues: { ':pk': keys.referralPartition(referralId) },
       ConsistentRead: true,
     });
-    let referral: ReferralRecord | undefined;
+    let head: Item | undefined;
+    let kase: Item | undefined;
     const history: HistoryEntry[] = [];
     const visits: VisitRecord[] = [];
     for (const item of items) {
       const sk = String(item.SK);
-      if (sk === 'REFERRAL') referral = strip(item) as unknown as ReferralRecord;
-      else if (sk.startsWith('HISTORY#')) history.push(strip(item) as unknown as HistoryEntry);
-      else if (sk.startsWith('VISIT#')) visits.push(strip(item) as unknown as VisitRecord);
+      if (sk === 'REFERRAL') head = item;
+      else if (sk === 'CASE') kase = item;
+      else if (sk.startsWith('HISTORY#')) history.push(parseRecord(HistoryEntrySchema, item));
+      else if (sk.startsWith('VISIT#')) visits.push(parseRecord(VisitRecordSchema, item));
     }
+    const referral = referralOf(head, kase);
     if (!referral) return undefined;
     history.sort((a, b) => a.at.localeCompare(b.at));
     visits.sort((a, b) => a.visitNumber - b.visitNumber);
@@ -485,26 +375,23 @@ export class Repository {
   }
 
   async getVisit(referralId: string, visitId: string): Promise<VisitRecord | undefined> {
-    return strip(await this.get<VisitRecord & Record<string, unknown>>(keys.visit(referralId, visitId))) as
-      | VisitRecord
-      | undefined;
+    const item = await this.db.get(keys.visit(referralId, visitId));
+    return item && parseRecord(VisitRecordSchema, item);
   }
 
-  /** Claims a visit's re-review; false when another delivery of the same visit claimed it first. */
+  /**
+   * Claims a visit's re-review for one delivery of its event (`claim`, the event's id): true when
+   * this delivery now holds the claim, false when another delivery holds it or the visit is re-reviewed.
+   */
   async claimReReview(referralId: string, visitId: string, claim: string): Promise<boolean> {
     try {
-      await this.send(
-        'UpdateItem',
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.visit(referralId, visitId),
-          UpdateExpression: 'SET reReviewClaim = :claim',
-          ConditionExpression:
-            'attribute_exists(PK) AND attribute_not_exists(reReviewClaim) AND attribute_not_exists(reReview)',
-          ExpressionAttributeValues: { ':claim': claim },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
+      await this.db.update({
+        Key: keys.visit(referralId, visitId),
+        UpdateExpression: 'SET reReviewClaim = :claim',
+        ConditionExpression:
+          'attribute_exists(PK) AND attribute_not_exists(reReviewClaim) AND attribute_not_exists(reReview)',
+        ExpressionAttributeValues: { ':claim': claim },
+      });
       return true;
     } catch (err) {
       if (err instanceof ConditionFailedError) return false;
@@ -512,33 +399,16 @@ export class Repository {
     }
   }
 
-  /** Releases a claim whose execution died (local crash recovery, failures), so a re-drive can redo the re-review. */
-  async releaseReReviewClaim(referralId: string, visitId: string): Promise<void> {
-    await this.send(
-      'UpdateItem',
-      new UpdateCommand({
-        TableName: this.table,
-        Key: keys.visit(referralId, visitId),
-        UpdateExpression: 'REMOVE reReviewClaim',
-        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(reReview)',
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    ).catch((err) => {
-      if (!(err instanceof ConditionFailedError)) throw err;
-    });
-  }
-
   async getReview(reviewId: string): Promise<ReviewRecord | undefined> {
-    return strip(await this.get<ReviewRecord & Record<string, unknown>>(keys.review(reviewId))) as
-      | ReviewRecord
-      | undefined;
+    const item = await this.db.get(keys.review(reviewId));
+    return item && parseRecord(ReviewRecordSchema, item);
   }
 
   /** The reviews by id, oldest first, through the one batch reader (unprocessed keys are retried). */
-  async getReviews(reviewIds: string[]): Promise<ReviewRecord[]> {
+  async getReviews(reviewIds: readonly string[]): Promise<ReviewRecord[]> {
     if (reviewIds.length === 0) return [];
-    const found = await this.getMany(reviewIds.map((id) => keys.review(id)));
-    const out = [...found.values()].map((item) => strip(item) as unknown as ReviewRecord);
+    const found = await this.db.getMany(reviewIds.map((id) => keys.review(id)));
+    const out = [...found.values()].map((item) => parseRecord(ReviewRecordSchema, item));
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
@@ -549,43 +419,49 @@ export class Repository {
 
   /** Open reviews and decided ones the workflow has not applied yet (the recovery's work list). */
   async listUnappliedReviews(limit = 200): Promise<ReviewRecord[]> {
-    const items = await this.queryAll(
+    const items = await this.db.query(
       {
-        TableName: this.table,
         IndexName: 'GSI1',
         KeyConditionExpression: 'GSI1PK = :pk',
         ExpressionAttributeValues: { ':pk': gsi.openReviews },
       },
       limit,
     );
-    return items.map((i) => strip(i) as unknown as ReviewRecord);
+    return items.map((i) => parseRecord(ReviewRecordSchema, i));
   }
 
-  /** Referrals still RECEIVED, and visits not yet re-reviewed, older than `before` (the reconciliation's work list). */
-  async listUnfinished(
-    kind: 'referral' | 'visit',
-    before: string,
-    limit = 100,
-  ): Promise<Record<string, unknown>[]> {
-    const items = await this.queryAll(
+  /** Referrals still RECEIVED older than `before`: the reconciliation's work list (their ids). */
+  async listUndeterminedReferrals(before: string, limit = 100): Promise<string[]> {
+    const marked = await this.listMarked(gsi.reconcileReferrals, before, limit);
+    return marked.map((k) => k.PK.slice(keys.referralPartition('').length));
+  }
+
+  /** Visits not yet re-reviewed, received before `before`: the reconciliation's work list. */
+  async listVisitsNotReReviewed(before: string, limit = 100): Promise<VisitRecord[]> {
+    // GSI2 projects keys only: the visits themselves come by key, through the batch reader.
+    const marked = await this.listMarked(gsi.reconcileVisits, before, limit);
+    const found = await this.db.getMany(marked);
+    return [...found.values()]
+      .map((i) => parseRecord(VisitRecordSchema, i))
+      .filter((v) => !v.reReview)
+      .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
+  }
+
+  private async listMarked(marker: string, before: string, limit: number): Promise<Key[]> {
+    const items = await this.db.query(
       {
-        TableName: this.table,
         IndexName: 'GSI2',
         KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK < :before',
-        ExpressionAttributeValues: {
-          ':pk': kind === 'referral' ? gsi.reconcileReferrals : gsi.reconcileVisits,
-          ':before': before,
-        },
+        ExpressionAttributeValues: { ':pk': marker, ':before': before },
       },
       limit,
     );
-    return items.map((i) => strip(i) as Record<string, unknown>);
+    return items.map((i) => ({ PK: String(i.PK), SK: String(i.SK) }));
   }
 
   /** SPEC 12: the year's aggregates, one Query over the year's partition (two items). */
   async getReportAggregates(year: number): Promise<Record<Urgency, ReportAggregate>> {
-    const items = await this.queryAll({
-      TableName: this.table,
+    const items = await this.db.query({
       KeyConditionExpression: 'PK = :pk',
       ExpressionAttributeValues: { ':pk': keys.reportYear(year) },
       ConsistentRead: true,
@@ -614,104 +490,22 @@ export class Repository {
     scope: string,
     key: string,
   ): Promise<{ bodyHash: string; response: unknown } | undefined> {
-    const item = await this.get<{ bodyHash: string; response: unknown; expiresAt: number }>(
-      keys.idempotency(scope, key),
-    );
+    const item = await this.db.get(keys.idempotency(scope, key));
+    if (!item || typeof item.bodyHash !== 'string') return undefined;
     // TTL deletion lags; an expired record no longer counts.
-    if (!item || item.expiresAt * 1000 < Date.now()) return undefined;
+    if (typeof item.expiresAt !== 'number' || item.expiresAt * 1000 < Date.now()) return undefined;
     return { bodyHash: item.bodyHash, response: item.response };
   }
-
-  /** Items by key (duplicates allowed), strongly consistent, in as few BatchGetItem calls as it takes. */
-  private async getMany(wanted: Record<string, string>[]): Promise<Map<string, Record<string, unknown>>> {
-    const id = (k: Record<string, unknown>) => `${k.PK}\u0000${k.SK}`;
-    const unique = [...new Map(wanted.map((k) => [id(k), k])).values()];
-    const found = new Map<string, Record<string, unknown>>();
-    for (let i = 0; i < unique.length; i += 100) {
-      let pending: Record<string, unknown>[] = unique.slice(i, i + 100);
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(200, 10 * 2 ** attempt)));
-        if (attempt > 5) throw new TransientError('DynamoDB BatchGetItem left keys unprocessed');
-        const res = await this.send(
-          'BatchGetItem',
-          new BatchGetCommand({
-            RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } },
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        );
-        for (const item of res.Responses?.[this.table] ?? []) found.set(id(item), item);
-        pending = res.UnprocessedKeys?.[this.table]?.Keys ?? [];
-      }
-    }
-    return found;
-  }
-
-  private async get<T>(key: Record<string, string>): Promise<T | undefined> {
-    const res = await this.send(
-      'GetItem',
-      new GetCommand({
-        TableName: this.table,
-        Key: key,
-        ConsistentRead: true,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    return res.Item as T | undefined;
-  }
-
-  private async queryAll(
-    input: QueryCommandInput,
-    limit = Number.POSITIVE_INFINITY,
-  ): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.send(
-        'Query',
-        new QueryCommand({ ...input, ExclusiveStartKey: start, ReturnConsumedCapacity: 'TOTAL' }),
-      );
-      out.push(...((res.Items ?? []) as Record<string, unknown>[]));
-      start = res.LastEvaluatedKey;
-    } while (start && out.length < limit);
-    return out.slice(0, Number.isFinite(limit) ? limit : undefined);
-  }
-
-  // biome-ignore lint/suspicious/noExplicitAny: each command's own output type flows back to the caller
-  private async send<C extends { input: unknown }>(operation: string, command: C): Promise<any> {
-    try {
-      const observed = this.onCapacity !== undefined || capacityObservers.size > 0;
-      const started = observed ? performance.now() : 0;
-      // biome-ignore lint/suspicious/noExplicitAny: the document client's overloads do not accept a generic command
-      const res = await this.doc.send(command as any);
-      if (observed) {
-        const consumed = (res as { ConsumedCapacity?: unknown }).ConsumedCapacity;
-        const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
-        let read = 0;
-        let write = 0;
-        for (const c of list as {
-          ReadCapacityUnits?: number;
-          WriteCapacityUnits?: number;
-          CapacityUnits?: number;
-        }[]) {
-          read += c.ReadCapacityUnits ?? 0;
-          write += c.WriteCapacityUnits ?? 0;
-          if (c.ReadCapacityUnits === undefined && c.WriteCapacityUnits === undefined) {
-            // DynamoDB reports only CapacityUnits for some operations: attribute by operation kind.
-            if (/Get|Query/.test(operation)) read += c.CapacityUnits ?? 0;
-            else write += c.CapacityUnits ?? 0;
-          }
-        }
-        this.onCapacity?.(operation, read, write);
-        if (capacityObservers.size > 0) {
-          const call = { input: command.input, ms: performance.now() - started };
-          for (const observer of capacityObservers) observer(operation, read, write, call);
-        }
-      }
-      return res;
-    } catch (err) {
-      if (isConditionFailure(err)) throw new ConditionFailedError(err);
-      if (isTransient(err)) throw new TransientError(`DynamoDB ${operation} failed transiently`, err);
-      throw err;
-    }
-  }
 }
+
+/**
+ * A referral from its head and its case item. A head written before the case had an item of its own
+ * still carries the case itself.
+ */
+function referralOf(head: Item | undefined, kase: Item | undefined): ReferralRecord | undefined {
+  if (!head) return undefined;
+  return parseRecord(ReferralRecordSchema, kase ? { ...head, request: kase.request } : head);
+}
+
+const visitsUsedOf = (item: Item | undefined): number =>
+  typeof item?.visitsUsed === 'number' ? item.visitsUsed : 0;

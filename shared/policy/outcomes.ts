@@ -14,26 +14,17 @@ import type {
   Caller,
   HistoryActor,
   LineResult,
+  RecordedDecision,
   ReferralRecord,
   ReReviewRecord,
 } from '../model.js';
 import { AUTHORIZATION_STATUS_AFTER, EXTENSION_DAYS, type ReReviewOutcome } from '../progress.js';
 import type { ReasonCode } from '../reasons.js';
-import type { LineOfBusiness, ReferralCase, RequestedItem, ReviewOutcome } from '../schemas.js';
+import type { LineOfBusiness, ReferralCase } from '../schemas.js';
 import { type Authorization, type Determination, POLICY_LIMITS } from './determine.js';
 
-/** What a reviewer sent back through the task token (one shape: the review stores it as its `decision`). */
-export interface ReviewerDecision {
-  reviewId: string;
-  outcome: ReviewOutcome;
-  reasonCodes: ReasonCode[];
-  note?: string;
-  approvedVisits?: number;
-  /** REQUEST_INFORMATION (SPEC 10): what the clinic is asked for. */
-  requested?: RequestedItem[];
-  reviewer: { id: string; credential: string };
-  decidedAt: string;
-}
+/** What a reviewer sent back through the task token: the review's stored `decision` and the review's id. */
+export type ReviewerDecision = RecordedDecision & { reviewId: string };
 
 /** The authorization status a reviewer's continuation decision leaves behind (SPEC 7). */
 export const AUTHORIZATION_STATUS_AFTER_REVIEWER = {

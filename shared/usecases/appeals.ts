@@ -138,7 +138,7 @@ export async function fileAppeal(deps: FileAppealDeps, caller: Caller, referralI
       ),
     });
   } catch (err) {
-    await deps.repo.commit(deps.repo.transaction().putReferral(referral, next.version));
+    await deps.repo.commit(deps.repo.transaction().putReferral(referral, expected + 1));
     throw new TransientError('The appeal could not be started; nothing was recorded. Try again.', err);
   }
   logger.info('appeal filed', { referralId, appealId, subject: target.subject });

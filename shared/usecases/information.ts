@@ -252,7 +252,7 @@ export async function answerInformationRequest(
     await deps.callbacks.succeed(token, outcome);
   } catch (err) {
     // The workflow did not take it: put the referral back as it was, so the answer is never half-applied.
-    await deps.repo.commit(deps.repo.transaction().putReferral(referral, next.version));
+    await deps.repo.commit(deps.repo.transaction().putReferral(referral, expected + 1));
     if (err instanceof TaskGoneError) {
       throw new ConflictError(
         'INFORMATION_NOT_REQUESTED',

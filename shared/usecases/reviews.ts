@@ -21,7 +21,7 @@ import { appealView, informationRequestView, referralView } from './referrals.js
 /** The ContinuationReviewWorkflow's state as the tasks see it. */
 export interface ContinuationState {
   detail?: { referralId?: string; visit?: { visitId?: string } };
-  rereview?: { referralId: string; visitId: string; outcome: ReReviewOutcome; dueAt: string };
+  reReview?: { referralId: string; visitId: string; outcome: ReReviewOutcome; dueAt: string };
   decision?: ReviewerDecision;
 }
 
@@ -57,7 +57,7 @@ export function reviewIdOfState(kind: ReviewKind, state: ReviewState): string {
     return reviewIdFor('INITIAL', s.referralId, s.round ?? 0);
   }
   if (kind === 'APPEAL') return reviewIdFor('APPEAL', (state as AppealState).appealId);
-  return reviewIdFor('CONTINUATION', (state as ContinuationState).rereview?.visitId ?? '');
+  return reviewIdFor('CONTINUATION', (state as ContinuationState).reReview?.visitId ?? '');
 }
 
 /** Continuation reviews get the standard clock unless the referral was expedited (SPEC 5.5 due times). */
@@ -133,7 +133,7 @@ export async function openReview(
   }
 
   const state = input.state as ContinuationState;
-  const rr = state.rereview;
+  const rr = state.reReview;
   if (!rr) throw new NotFoundError('Re-review result');
   const reviewId = reviewIdFor('CONTINUATION', rr.visitId);
   const existing = await repo.getReview(reviewId);

@@ -3,7 +3,7 @@ import { computeBilling } from '../billing.js';
 import { ConditionFailedError, type ReferralBundle, type Repository } from '../data/repository.js';
 import { toIsoDate, yearOf } from '../dates.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
-import type { Caller, Clock, VisitRecord } from '../model.js';
+import type { Caller, Clock, ReReviewRecord, VisitRecord } from '../model.js';
 import { logger } from '../observability.js';
 import { visitsLeftThisYear } from '../policy/determine.js';
 import {
@@ -13,7 +13,7 @@ import {
   type ReReviewPatch,
 } from '../policy/outcomes.js';
 import type { EventPublisher } from '../ports.js';
-import { type ReReviewOutcome, reReview } from '../progress.js';
+import { REVIEW_REASONS, type ReReviewOutcome, type ReviewReason, reReview } from '../progress.js';
 import { type Member, parseOrThrow, parseVisit, type Visit, VisitSchema } from '../schemas.js';
 import { actorOf, assertCanRead, bodyHash, nowIso, secondsUntil } from './common.js';
 import type { ReviewerDecision } from './determination.js';
@@ -52,7 +52,7 @@ function previousAnswer(bundle: ReferralBundle, visit: Visit, hash: string): Vis
       `Visit ${visit.visitId} was already recorded with a different body.`,
     );
   }
-  return { visitId: previous.visitId, billing: previous.billing as VisitAnswer['billing'] };
+  return { visitId: previous.visitId, billing: previous.billing };
 }
 
 /**
@@ -93,8 +93,6 @@ async function admitVisit(
     sameDayProcedures: visit.sameDayProcedures,
   });
   const at = nowIso(clock);
-  const expected = referral.version;
-  auth.visitsUsed += 1;
   const record: VisitRecord = {
     referralId: referral.referralId,
     visitId: visit.visitId,
@@ -109,7 +107,10 @@ async function admitVisit(
     repo
       .transaction()
       .putVisit(record, true)
-      .putReferral(referral, expected)
+      // The authorization's count, in place (version-checked): the referral's case is not rewritten.
+      .updateReferral(referral.referralId, referral.version, {
+        increment: [[['authorization', 'visitsUsed'], 1]],
+      })
       .countMemberVisit(
         referral.request.memberId,
         year,
@@ -178,6 +179,23 @@ export async function recordVisit(
   return answer;
 }
 
+/** The REVIEW outcome a visit's stored re-review is waiting on, while no reviewer has decided it. */
+function awaitedReview(pending: ReReviewRecord, visitNumber: number): ReReviewOutcome | undefined {
+  const [reason] = pending.reasons;
+  if (pending.action !== 'REVIEW' || pending.decidedBy || !isReviewReason(reason)) return undefined;
+  return {
+    action: 'REVIEW',
+    recommendation: 'STOP',
+    reasons: [reason],
+    explanation: pending.explanation,
+    visitNumber,
+    ...(pending.progress ? { progress: pending.progress } : {}),
+  };
+}
+
+const isReviewReason = (code: string | undefined): code is ReviewReason =>
+  (REVIEW_REASONS as readonly (string | undefined)[]).includes(code);
+
 export function publishVisit(events: EventPublisher, referralId: string, visit: Visit) {
   const detail: VisitCompletedDetail = { schemaVersion: '1', referralId, visit };
   return events.publish(VISIT_EVENT.source, VISIT_EVENT.detailType, detail);
@@ -201,10 +219,7 @@ export interface ReReviewResult {
  * event arrives) and decide the re-review (SPEC 6.3).
  */
 export async function reReviewVisit(repo: Repository, clock: Clock, event: unknown): Promise<ReReviewResult> {
-  const envelope = parseOrThrow(
-    z.object({ id: z.string().optional(), detail: z.unknown(), resume: z.boolean().optional() }),
-    event,
-  );
+  const envelope = parseOrThrow(z.object({ id: z.string().optional(), detail: z.unknown() }), event);
   const detail = parseOrThrow(VisitCompletedDetailSchema, envelope.detail);
   const { referralId, visit } = detail;
   let bundle = await repo.getReferralBundle(referralId);
@@ -219,48 +234,48 @@ export async function reReviewVisit(repo: Repository, clock: Clock, event: unkno
       // Another delivery of the same event recorded it first: carry on as that duplicate.
       if (!(err instanceof ConditionFailedError)) throw err;
     }
-    bundle = (await repo.getReferralBundle(referralId))!;
-    if (!previousAnswer(bundle, visit, hash))
+    bundle = await repo.getReferralBundle(referralId);
+    if (!bundle || !previousAnswer(bundle, visit, hash))
       throw new ConflictError('VISIT_NOT_AUTHORIZED', 'The visit could not be recorded.');
   }
   const base = { referralId, visitId: visit.visitId, needsReview: false, reviewTimeoutSeconds: 1 };
-  // Crash recovery (local stack) resumes a continuation review the dead execution was waiting on.
-  // Only the runner sets `resume`: EventBridge owns the envelope, so a bus event cannot.
-  const pending = bundle.visits.find((v) => v.visitId === visit.visitId)?.reReview;
-  if (envelope.resume && pending?.action === 'REVIEW' && pending.reviewId) {
-    const review = await repo.getReview(pending.reviewId);
-    if (review && !review.recorded) {
-      const outcome = {
-        action: 'REVIEW',
-        recommendation: 'STOP',
-        reasons: pending.reasons,
-        explanation: pending.explanation,
-        visitNumber: bundle.visits.length,
-      } as unknown as ReReviewOutcome;
-      return {
-        ...base,
-        duplicate: false,
-        needsReview: true,
-        reviewTimeoutSeconds: secondsUntil(review.dueAt, clock),
-        outcome,
-        dueAt: review.dueAt,
-      };
-    }
-  }
-  const { referral } = bundle;
-  // The claim and the member's figures, issued together (the reads are wasted only on a duplicate delivery).
-  const [claimed, member, recorded] = await Promise.all([
-    repo.claimReReview(referralId, visit.visitId, `${envelope.id ?? 'event'}@${nowIso(clock)}`),
-    repo.getMember(referral.request.memberId),
-    repo.getMemberVisitsUsed(referral.request.memberId, yearOf(visit.date)),
-  ]);
-  if (!claimed) {
+  const stored = bundle.visits.find((v) => v.visitId === visit.visitId);
+  // The claim belongs to one delivery of the event (its id). That delivery may come again — a Lambda
+  // retry, a Step Functions redrive, the local stack's recovery after a crash — and finds the visit
+  // claimed by itself and not recorded: it carries on where it stopped. Any other delivery is a duplicate.
+  const claim = envelope.id ?? `event@${nowIso(clock)}`;
+  const ours = stored?.reReviewClaim === claim;
+  const duplicate = () => {
     logger.info('visit already re-reviewed: duplicate delivery ignored', {
       referralId,
       visitId: visit.visitId,
     });
     return { ...base, duplicate: true };
+  };
+  if (!stored || (stored.reReviewClaim !== undefined && !ours)) return duplicate();
+  if (stored.reReview) {
+    // Claimed, review open, not recorded: wait on the same review again (OpenReview re-arms it).
+    const waiting = ours ? awaitedReview(stored.reReview, stored.visitNumber) : undefined;
+    const review =
+      waiting && stored.reReview.reviewId ? await repo.getReview(stored.reReview.reviewId) : undefined;
+    if (!waiting || !review || review.recorded) return duplicate();
+    return {
+      ...base,
+      duplicate: false,
+      needsReview: true,
+      reviewTimeoutSeconds: secondsUntil(review.dueAt, clock),
+      outcome: waiting,
+      dueAt: review.dueAt,
+    };
   }
+  const { referral } = bundle;
+  // The claim and the member's figures, issued together (the reads are wasted only on a duplicate delivery).
+  const [claimed, member, recorded] = await Promise.all([
+    ours || repo.claimReReview(referralId, visit.visitId, claim),
+    repo.getMember(referral.request.memberId),
+    repo.getMemberVisitsUsed(referral.request.memberId, yearOf(visit.date)),
+  ]);
+  if (!claimed) return duplicate();
   const auth = referral.authorization!;
   if (!member) throw new NotFoundError(`Member of referral ${referralId}`);
   const outcome = reReview({
@@ -303,9 +318,9 @@ export async function reReviewVisit(repo: Repository, clock: Clock, event: unkno
 export async function recordContinuation(
   repo: Repository,
   clock: Clock,
-  state: ContinuationState & { rereview?: ReReviewResult },
+  state: ContinuationState & { reReview?: ReReviewResult },
 ) {
-  const rr = state.rereview;
+  const rr = state.reReview;
   if (!rr?.outcome) throw new NotFoundError('Re-review result');
   const decision: ReviewerDecision | undefined = state.decision;
   if (!decision && rr.referralVersion !== undefined && rr.outcome.action !== 'REVIEW') {

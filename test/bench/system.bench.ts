@@ -316,6 +316,10 @@ async function main() {
     for (const [id, fn] of stack.model.functions) {
       functionNames.set(id, fn.entry?.split('/')[1] ?? id);
     }
+    // Capacity accounting: the handlers' DynamoDB client (built now that the stack set its endpoint) and the stack's own.
+    const { dynamoClient } = await import('../../shared/aws/dynamodb.js');
+    collector.instrument(dynamoClient());
+    collector.instrument(stack.dynamo);
     baseUrl = stack.url;
     log(
       `local stack up in ${((performance.now() - t0) / 1000).toFixed(1)} s at ${stack.url} (data in ${dataDir})`,

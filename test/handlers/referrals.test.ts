@@ -62,8 +62,15 @@ describe('POST /referrals', () => {
 
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
     const items = transactItems(ddb);
-    expect(items).toHaveLength(3);
+    expect(items).toHaveLength(4);
+    // The case (the clinical body) is an item of its own, written once; the head is what later writes change.
+    expect(putWithSk(items, 'CASE')?.Item).toMatchObject({
+      PK: `REFERRAL#${referralId}`,
+      referralId,
+      request: { memberId: 'M-1001', requestedVisits: 8 },
+    });
     const referral = putWithSk(items, 'REFERRAL');
+    expect(referral?.Item).not.toHaveProperty('request');
     expect(referral).toMatchObject({
       TableName: TABLE,
       ConditionExpression: 'attribute_not_exists(PK)',
@@ -75,7 +82,6 @@ describe('POST /referrals', () => {
         status: 'RECEIVED',
         receivedAt: '2026-11-22T15:00:00.000Z',
         decisionDueAt: '2026-11-25T15:00:00.000Z',
-        request: { memberId: 'M-1001', requestedVisits: 8 },
         // the reconciliation's work list finds a referral whose workflow never started
         GSI2PK: 'RECONCILE#REFERRAL',
       },
@@ -107,6 +113,7 @@ describe('POST /referrals', () => {
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
     expect(transactItems(ddb).map((i) => String(i.Put?.Item?.SK).split('#')[0])).toEqual([
       'REFERRAL',
+      'CASE',
       'HISTORY',
     ]);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);

@@ -23,6 +23,7 @@ import {
   putWithSk,
   REFERRAL_ID,
   storedReferral,
+  storedReview,
   storedVisit,
   TABLE,
   transactItems,
@@ -32,7 +33,7 @@ import {
 
 const { ddb } = useAwsMocks();
 const evaluate = (await import('../../functions/wf-evaluate/index.js')).handler;
-const rereview = (await import('../../functions/wf-rereview/index.js')).handler;
+const reReview = (await import('../../functions/wf-rereview/index.js')).handler;
 
 /** What Evaluate reads: the referral, the member, both providers and the member's yearly ledger. */
 function storeEvaluationInputs(clinical: Record<string, unknown> = {}) {
@@ -151,7 +152,7 @@ describe('wf-rereview', () => {
     ],
     ['not an object', 'VisitCompleted'],
   ])('an event with %s fails with ValidationError (→ DLQ) and writes nothing', async (_case, event) => {
-    const error = await rereview(event).then(
+    const error = await reReview(event).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -163,7 +164,7 @@ describe('wf-rereview', () => {
   it('claims the visit and re-reviews it: an early visit with progress continues', async () => {
     ddb.on(QueryCommand).resolves({ Items: [recordedReferral(), storedVisit()] });
     storeMember();
-    const out = await rereview(visitCompleted());
+    const out = await reReview(visitCompleted());
     expect(out).toMatchObject({
       duplicate: false,
       needsReview: false,
@@ -184,10 +185,56 @@ describe('wf-rereview', () => {
     ddb.on(QueryCommand).resolves({ Items: [recordedReferral(), storedVisit()] });
     storeMember();
     ddb.on(UpdateCommand).rejects(awsErrors.conditionalCheckFailed());
-    const out = await rereview(visitCompleted(visitBody(), 'event-2'));
+    const out = await reReview(visitCompleted(visitBody(), 'event-2'));
     expect(out).toMatchObject({ duplicate: true, needsReview: false });
     expect(out.outcome).toBeUndefined();
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('the delivery that holds the claim, coming again (a retry, a redrive), re-reviews the visit without claiming it twice', async () => {
+    ddb.on(QueryCommand).resolves({
+      Items: [recordedReferral(), storedVisit(visitBody(), { reReviewClaim: 'event-1' })],
+    });
+    storeMember();
+    const out = await reReview(visitCompleted(visitBody(), 'event-1'));
+    expect(out).toMatchObject({ duplicate: false, needsReview: false, outcome: { action: 'CONTINUE' } });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('another delivery finds the visit claimed and is a duplicate, without writing', async () => {
+    ddb.on(QueryCommand).resolves({
+      Items: [recordedReferral(), storedVisit(visitBody(), { reReviewClaim: 'event-1' })],
+    });
+    storeMember();
+    const out = await reReview(visitCompleted(visitBody(), 'event-2'));
+    expect(out).toMatchObject({ duplicate: true, needsReview: false });
+    expect(writeCalls(ddb)).toHaveLength(0);
+  });
+
+  it('claimed, review open, not recorded: the claiming delivery waits on the same review again', async () => {
+    const reviewId = `rv-visit-${visitBody().visitId}`;
+    const pending = {
+      action: 'REVIEW' as const,
+      reasons: ['NO_MEANINGFUL_PROGRESS' as const],
+      explanation: 'No meaningful improvement.',
+      at: '2026-11-22T10:00:00.000Z',
+      reviewId,
+    };
+    ddb.on(QueryCommand).resolves({
+      Items: [recordedReferral(), storedVisit(visitBody(), { reReviewClaim: 'event-1', reReview: pending })],
+    });
+    const dueAt = new Date(Date.now() + 3600_000).toISOString();
+    ddb
+      .on(GetCommand, { Key: keys.review(reviewId) })
+      .resolves({ Item: storedReview({ reviewId, kind: 'CONTINUATION', dueAt, recommendation: 'STOP' }) });
+    const out = await reReview(visitCompleted(visitBody(), 'event-1'));
+    expect(out).toMatchObject({
+      duplicate: false,
+      needsReview: true,
+      dueAt,
+      outcome: { action: 'REVIEW', recommendation: 'STOP', reasons: ['NO_MEANINGFUL_PROGRESS'] },
+    });
+    expect(writeCalls(ddb)).toHaveLength(0);
   });
 
   it('a visit published straight onto the bus by a clinic is recorded first, then claimed', async () => {
@@ -196,7 +243,7 @@ describe('wf-rereview', () => {
       .resolvesOnce({ Items: [storedReferral()] })
       .resolves({ Items: [recordedReferral(), storedVisit()] });
     storeMember();
-    const out = await rereview(visitCompleted());
+    const out = await reReview(visitCompleted());
     expect(out.duplicate).toBe(false);
     const items = transactItems(ddb);
     expect(putWithSk(items, 'VISIT#')?.Item).toMatchObject({ visitId: visitBody().visitId });
@@ -207,7 +254,7 @@ describe('wf-rereview', () => {
   it('the same visitId with another body from the bus is refused with a domain error, not retried', async () => {
     ddb.on(QueryCommand).resolves({ Items: [recordedReferral(), storedVisit()] });
     const other = visitBody({ outcomeMeasures: [{ instrument: 'ODI', score: 20 }] });
-    await expect(rereview(visitCompleted(other))).rejects.toMatchObject({ code: 'VISIT_ID_CONFLICT' });
+    await expect(reReview(visitCompleted(other))).rejects.toMatchObject({ code: 'VISIT_ID_CONFLICT' });
     expect(writeCalls(ddb)).toHaveLength(0);
   });
 });

@@ -21,7 +21,7 @@ describe('data stack', () => {
     });
   });
 
-  it('has one table: PK/SK, GSI1 and GSI2 (projection ALL), TTL expiresAt, on-demand', () => {
+  it('has one table: PK/SK, GSI1 (projection ALL: whole reviews) and GSI2 (keys only), TTL expiresAt, on-demand', () => {
     const tables = ofType(s.dataResources, 'AWS::DynamoDB::Table');
     expect(tables).toHaveLength(1);
     s.data.hasResourceProperties('AWS::DynamoDB::Table', {
@@ -45,7 +45,7 @@ describe('data stack', () => {
           { AttributeName: `GSI${n}PK`, KeyType: 'HASH' },
           { AttributeName: `GSI${n}SK`, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: { ProjectionType: n === 1 ? 'ALL' : 'KEYS_ONLY' },
       })),
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });

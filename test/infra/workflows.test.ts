@@ -263,7 +263,7 @@ describe('ContinuationReviewWorkflow definition', () => {
   it('re-reviews the event, parking invalid events on the dead-letter queue', () => {
     expect(states.ReReview).toMatchObject({
       Resource: fnArn('wf-rereview'),
-      ResultPath: '$.rereview',
+      ResultPath: '$.reReview',
       Next: 'Route?',
       Catch: [
         {
@@ -292,8 +292,8 @@ describe('ContinuationReviewWorkflow definition', () => {
     // Rules are tried in order: the duplicate check must come first.
     expect(states['Route?']).toMatchObject({
       Choices: [
-        { Variable: '$.rereview.duplicate', BooleanEquals: true, Next: 'AlreadyReviewed' },
-        { Variable: '$.rereview.needsReview', BooleanEquals: true, Next: 'OpenContinuationReview' },
+        { Variable: '$.reReview.duplicate', BooleanEquals: true, Next: 'AlreadyReviewed' },
+        { Variable: '$.reReview.needsReview', BooleanEquals: true, Next: 'OpenContinuationReview' },
       ],
       Default: 'RecordContinuation',
     });
@@ -307,7 +307,7 @@ describe('ContinuationReviewWorkflow definition', () => {
         FunctionName: fnArn('wf-open-review'),
         Payload: { 'state.$': '$', 'taskToken.$': '$$.Task.Token', kind: 'CONTINUATION', escalated: false },
       },
-      TimeoutSecondsPath: '$.rereview.reviewTimeoutSeconds',
+      TimeoutSecondsPath: '$.reReview.reviewTimeoutSeconds',
       ResultPath: '$.decision',
       Next: 'RecordContinuation',
       Catch: [

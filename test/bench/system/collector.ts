@@ -1,15 +1,16 @@
 /**
  * In-process instrumentation of the local stack: every Lambda invocation (through the stack's
- * `aroundInvoke`), every DynamoDB operation with the capacity it consumed (through the repository's
- * process-wide `capacityObservers`, attributed to the invocation that issued it with
+ * `aroundInvoke`), every DynamoDB operation with the capacity it consumed (SDK middleware on the
+ * clients the bench instruments, `capacity.ts`, attributed to the invocation that issued it with
  * AsyncLocalStorage), and every event put on the bus (`onEvent`). Each record is keyed to the
  * referral (`ref:<referralId>`) or visit (`visit:<visitId>`) it served, read from the event the
  * handler got, so figures can be added up per determination and per visit.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { InvokeCall, InvokeKind } from '../../../infra/local/stack.js';
-import { type CapacityObserver, capacityObservers } from '../../../shared/data/repository.js';
+import { type CapacityObserver, instrumentDynamo } from './capacity.js';
 
 export interface OpRecord {
   operation: string;
@@ -53,8 +54,8 @@ function keyOfState(value: unknown): string | undefined {
   if (isObj(detail) && isObj(detail.visit) && typeof detail.visit.visitId === 'string') {
     return `visit:${detail.visit.visitId}`;
   }
-  if (isObj(value.rereview) && typeof value.rereview.visitId === 'string') {
-    return `visit:${value.rereview.visitId}`;
+  if (isObj(value.reReview) && typeof value.reReview.visitId === 'string') {
+    return `visit:${value.reReview.visitId}`;
   }
   if (isObj(value.state)) return keyOfState(value.state);
   if (typeof value.referralId === 'string') return `ref:${value.referralId}`;
@@ -93,6 +94,8 @@ export interface Collector {
   /** Events per key. */
   readonly events: Map<string, number>;
   outcome(key: string): Outcome | undefined;
+  /** Counts every call `client` makes from now on (the handlers' client, the stack's own). */
+  instrument(client: DynamoDBClient): void;
   /** Resolves with the first outcome of `key` (at once when already known). */
   waitFor(key: string, timeoutMs: number): Promise<Outcome | undefined>;
   detach(): void;
@@ -115,12 +118,18 @@ export function createCollector(functionNames: Map<string, string>): Collector {
   };
 
   const observer: CapacityObserver = (operation, read, write, call) => {
-    const ms = call?.ms ?? 0;
-    const op: OpRecord = { operation, read, write, input: call?.input, ms, start: performance.now() - ms };
+    const op: OpRecord = {
+      operation,
+      read,
+      write,
+      input: call.input,
+      ms: call.ms,
+      start: performance.now() - call.ms,
+    };
     const inv = als.getStore();
     (inv ? inv.ops : looseOps).push(op);
   };
-  capacityObservers.add(observer);
+  const detachers = new Map<DynamoDBClient, () => void>();
 
   return {
     async aroundInvoke(call, run) {
@@ -196,6 +205,10 @@ export function createCollector(functionNames: Map<string, string>): Collector {
     events,
     outcome: (key) => outcomes.get(key),
 
+    instrument(client) {
+      if (!detachers.has(client)) detachers.set(client, instrumentDynamo(client, observer));
+    },
+
     waitFor(key, timeoutMs) {
       const known = outcomes.get(key);
       if (known) return Promise.resolve(known);
@@ -211,7 +224,8 @@ export function createCollector(functionNames: Map<string, string>): Collector {
     },
 
     detach() {
-      capacityObservers.delete(observer);
+      for (const detach of detachers.values()) detach();
+      detachers.clear();
     },
   };
 }
