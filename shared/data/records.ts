@@ -24,6 +24,8 @@ import { type GoalFigures, type ProgressFigures, RE_REVIEW_ACTIONS } from '../pr
 import { REASON_CODES } from '../reasons.js';
 import {
   ALL_REVIEW_OUTCOMES,
+  CREDENTIALS,
+  type Provider,
   REVIEW_OUTCOMES,
   type ReferralCase,
   RequestedItemSchema,
@@ -36,6 +38,19 @@ const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.i
 const accepted = <T>() => z.custom<T>(isObject);
 
 const Reasons = z.array(z.enum(REASON_CODES));
+
+/**
+ * A provider as stored: written only through ProviderSchema (api-admin), so the fields the policy reads
+ * are checked here without that schema's messages and refinements, which only api-admin needs to bundle.
+ */
+export const ProviderRecordSchema: z.ZodType<Provider> = z.looseObject({
+  name: z.string(),
+  credentials: z.array(z.enum(CREDENTIALS)),
+  licenseNumber: z.string(),
+  licenseState: z.string(),
+  licenseExpires: z.string(),
+  contracted: z.boolean(),
+});
 const Person = z.looseObject({ id: z.string(), credential: z.string() });
 const Actor = z.union([z.literal('system'), Person]);
 

@@ -9,10 +9,11 @@ import {
   type ReportAggregate,
   type Urgency,
 } from '../report.js';
-import { type Member, MemberSchema, type Provider, ProviderSchema } from '../schemas.js';
+import { type Member, MemberSchema, type Provider } from '../schemas.js';
 import { gsi, keys } from './keys.js';
 import {
   HistoryEntrySchema,
+  ProviderRecordSchema,
   parseRecord,
   ReferralRecordSchema,
   ReviewRecordSchema,
@@ -322,7 +323,7 @@ export class Repository {
     const providers = new Map<string, Provider>();
     for (const npi of npis) {
       const item = found.get(keyOf(keys.provider(npi)));
-      if (item) providers.set(npi, parseRecord(ProviderSchema, item));
+      if (item) providers.set(npi, parseRecord(ProviderRecordSchema, item));
     }
     return {
       ...(memberItem ? { member: parseRecord(MemberSchema, memberItem) } : {}),
@@ -333,7 +334,7 @@ export class Repository {
 
   async getProvider(npi: string): Promise<Provider | undefined> {
     const item = await this.db.get(keys.provider(npi));
-    return item && parseRecord(ProviderSchema, item);
+    return item && parseRecord(ProviderRecordSchema, item);
   }
 
   async putProvider(npi: string, provider: Provider): Promise<void> {

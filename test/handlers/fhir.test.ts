@@ -172,8 +172,11 @@ describe('api-fhir Claim update (SPEC 8, 10)', () => {
     expect(sends).toHaveLength(1);
     expect(sends[0]?.args[0].input.taskToken).toBe('token-1');
     expect(JSON.parse(sends[0]?.args[0].input.output ?? '')).toEqual({ referralId: REFERRAL_ID, round: 1 });
-    const written = transactItems(ddb, 0).find((i) => i.Put?.Item?.SK === 'REFERRAL')?.Put?.Item;
-    expect(written?.request.clinical.purpose).toBe('rehabilitation');
+    const items = transactItems(ddb, 0);
+    // The case (clinical body) is its own item beside the referral's head.
+    const kase = items.find((i) => i.Put?.Item?.SK === 'CASE')?.Put?.Item;
+    expect(kase?.request.clinical.purpose).toBe('rehabilitation');
+    const written = items.find((i) => i.Put?.Item?.SK === 'REFERRAL')?.Put?.Item;
     expect(written).not.toHaveProperty('informationTaskToken');
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
@@ -184,8 +187,11 @@ describe('api-fhir Claim update (SPEC 8, 10)', () => {
     const res = await submit(update());
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ resourceType: 'OperationOutcome' });
-    const restored = transactItems(ddb, 1).find((i) => i.Put?.Item?.SK === 'REFERRAL')?.Put?.Item;
+    const items = transactItems(ddb, 1);
+    const restored = items.find((i) => i.Put?.Item?.SK === 'REFERRAL')?.Put?.Item;
     expect(restored?.informationTaskToken).toBe('token-1');
-    expect(restored?.request).not.toHaveProperty('clinical');
+    const kase = items.find((i) => i.Put?.Item?.SK === 'CASE')?.Put?.Item;
+    expect(kase?.request).toBeDefined();
+    expect(kase?.request).not.toHaveProperty('clinical');
   });
 });
