@@ -2,13 +2,13 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { dynamoClient } from '../../shared/aws/dynamodb.js';
 import { kmsSecretBox, sqsDeliveryQueue } from '../../shared/aws/notify-clients.js';
+import { tableRepository } from '../../shared/aws/runtime.js';
 import { NotificationStore } from '../../shared/data/notifications.js';
 import { readEnv, TableEnv } from '../../shared/env.js';
 import { systemClock } from '../../shared/model.js';
-import { subscriptionNotification } from '../../shared/notify/fhir-subscriptions.js';
 import { postJson } from '../../shared/notify/http-post.js';
 import { logger } from '../../shared/observability.js';
-import { handleNotificationMessage } from '../../shared/usecases/notifications.js';
+import { handleNotificationMessage, pasSubscriptionPayload } from '../../shared/usecases/notifications.js';
 
 const env = readEnv({
   ...TableEnv,
@@ -23,7 +23,7 @@ const deps = {
   secrets: kmsSecretBox(env.SECRET_KEY_ID),
   queue: sqsDeliveryQueue(env.NOTIFICATION_QUEUE_URL),
   post: postJson,
-  fhirPayload: subscriptionNotification,
+  fhirPayload: pasSubscriptionPayload(tableRepository(), systemClock),
 };
 
 /** Notification queue consumer: partial batch failures, so one endpoint's retry leaves the rest alone. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../shared/notify/signing.js';
+import { r4IssuesDeep } from '../fhir/validator.js';
 import { type Api, eventually, referral, settled, startApi, submit } from './helpers.js';
 import { startReceiver } from './receiver.js';
 
@@ -216,11 +217,23 @@ describe('FHIR Subscriptions (R4 Backport, PAS topic)', () => {
           { name: 'type', valueCode: 'event-notification' },
         ]),
       );
+      // The PAS response itself (the builder $submit answers with), every resource valid R4.
+      expect(r4IssuesDeep(bundle)).toEqual([]);
+      expect(rest.map((r: { resourceType: string }) => r.resourceType)).toEqual([
+        'ClaimResponse',
+        'Patient',
+        'Organization',
+        'Practitioner',
+      ]);
       expect(rest[0]).toMatchObject({
         resourceType: 'ClaimResponse',
         preAuthRef: referralId,
         outcome: 'complete',
+        preAuthPeriod: { start: expect.any(String), end: expect.any(String) },
       });
+      expect(JSON.stringify(rest[0].item)).toMatch(/"A[12]"/);
+      // Ids and codes, not the diagnosis or the clinical findings the referral carries.
+      expect(notification.body).not.toMatch(/M54|lumbar|sitting|spasm/);
 
       expect((await api.call('DELETE', `/fhir/Subscription/${id}`, { token })).status).toBe(204);
       expect((await api.call('GET', `/fhir/Subscription/${id}`, { token })).status).toBe(404);
