@@ -272,6 +272,11 @@ async function deliverOne(
     }
     url = subscription.endpoint;
     const number = await deps.store.countSubscriptionEvent(portalId, subscriptionId);
+    if (number === undefined) {
+      // Deleted between the read and the count: nothing more goes to it.
+      await deps.store.recordAttempt(key, undefined, 'CANCELLED', undefined);
+      return 'done';
+    }
     body = JSON.stringify(await deps.fhirPayload(subscription, event, number));
     headers['content-type'] = 'application/fhir+json';
   }

@@ -236,6 +236,37 @@ describe('notify-deliver (notification queue consumer)', () => {
     }
   });
 
+  it('cancels, without an error, a subscription delivery whose subscription was deleted meanwhile', async () => {
+    const handler = await loadHandler(true);
+    const receiver = await startReceiver(() => 200);
+    try {
+      ddb.on(GetCommand, { Key: { PK: 'PORTAL#P-S', SK: 'SUBSCRIPTION#sub-9' } }).resolves({
+        Item: {
+          portalId: 'P-S',
+          subscriptionId: 'sub-9',
+          status: 'active',
+          endpoint: receiver.url,
+          resource: {},
+        },
+      });
+      // The DELETE landed between the read and the event count.
+      ddb
+        .on(UpdateCommand, { Key: { PK: 'PORTAL#P-S', SK: 'SUBSCRIPTION#sub-9' } })
+        .rejects(Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' }));
+      const message = { ...delivery('P-S', 6), endpointId: 'subscription:sub-9' };
+      expect((await handler(batch(record('m-s', message)))).batchItemFailures).toEqual([]);
+      expect(receiver.received).toHaveLength(0);
+      expect(ledger().at(-1)).toEqual([
+        'PORTAL#P-S',
+        `DELIVERY#${event(6).id}#subscription:sub-9`,
+        'CANCELLED',
+        undefined,
+      ]);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
   it('fans a bus event out into one queued message per endpoint, and a repeat of it into none', async () => {
     const handler = await loadHandler(true);
     webhookAt('P-F', 'https://clinic.example/hook');
