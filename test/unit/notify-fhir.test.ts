@@ -8,7 +8,9 @@ import {
   notificationBundle,
   PAS_TOPIC,
   type PasEntry,
+  SubscriptionRequestSchema,
   statusParameters,
+  subscriptionResource,
 } from '../../shared/notify/fhir-subscriptions.js';
 import { determinationOf } from '../../shared/usecases/pas.js';
 import { r4Issues, r4IssuesDeep } from '../fhir/validator.js';
@@ -242,5 +244,22 @@ describe('full-resource FHIR notifications (R4 Backport, PAS topic)', () => {
     expect(r4Issues({ ...broken, entry: [{ ...status, request: undefined }] })).toEqual([
       expect.stringContaining('bdl-3'),
     ]);
+  });
+  it('declines a requested heartbeat visibly: the stored Subscription has no heartbeat period, and is valid R4', () => {
+    const heartbeat = {
+      url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-heartbeat-period',
+      valueUnsignedInt: 60,
+    };
+    const request = SubscriptionRequestSchema.parse({
+      resourceType: 'Subscription',
+      status: 'requested',
+      reason: 'PAS updates',
+      criteria: PAS_TOPIC,
+      channel: { type: 'rest-hook', endpoint: 'https://clinic.example/fhir', extension: [heartbeat] },
+    });
+    const stored = subscriptionResource('sub-1', request, 'active');
+    expect(r4Issues(stored)).toEqual([]);
+    expect(JSON.stringify(stored)).not.toContain('heartbeat');
+    expect(stored).toMatchObject({ id: 'sub-1', status: 'active', channel: { type: 'rest-hook' } });
   });
 });
