@@ -38,6 +38,15 @@ export interface DeliveryReport {
   lost: number;
   fromPost: Percentiles;
   fromDetermination: Percentiles;
+  /** Where the time went, from the deliveries ledger (GET /portals/{id}/deliveries). */
+  stages: {
+    /** determination → ledger entry opened: the stream, notify-publish, the bus, the queue, the fan-out. */
+    toFanOut: Percentiles;
+    /** ledger entry opened → the attempt began: the per-endpoint message through the queue again. */
+    toAttempt: Percentiles;
+    /** the attempt began → arrival: secret, signature, the POST. */
+    toArrival: Percentiles;
+  };
 }
 
 const PORTAL = { role: 'portal', sub: 'bench-delivery', portalId: 'P-BENCH-DELIVERY' } as const;
@@ -104,6 +113,16 @@ export async function measureDelivery(o: DeliveryOptions): Promise<DeliveryRepor
     while ([...sent.keys()].some((id) => !arrivals.has(id)) && performance.now() < until) {
       await new Promise((ok) => setTimeout(ok, 20));
     }
+    const ledger = await client.call('GET', `/portals/${PORTAL.portalId}/deliveries`, undefined, portal);
+    const entries = new Map(
+      (
+        (ledger.body as { items?: { referralId: string; createdAt: string; attempts: { at: string }[] }[] })
+          .items ?? []
+      ).map((d) => [d.referralId, d]),
+    );
+    const toFanOut: number[] = [];
+    const toAttempt: number[] = [];
+    const toArrival: number[] = [];
     const fromPost: number[] = [];
     const fromDetermination: number[] = [];
     for (const [id, at] of sent) {
@@ -111,6 +130,12 @@ export async function measureDelivery(o: DeliveryOptions): Promise<DeliveryRepor
       if (!a) continue;
       fromPost.push(a.at - at);
       fromDetermination.push(a.wallMs - Date.parse(a.occurredAt));
+      const d = entries.get(id);
+      const attemptAt = d?.attempts[0]?.at;
+      if (!d || !attemptAt) continue;
+      toFanOut.push(Date.parse(d.createdAt) - Date.parse(a.occurredAt));
+      toAttempt.push(Date.parse(attemptAt) - Date.parse(d.createdAt));
+      toArrival.push(a.wallMs - Date.parse(attemptAt));
     }
     return {
       n: o.n,
@@ -121,6 +146,11 @@ export async function measureDelivery(o: DeliveryOptions): Promise<DeliveryRepor
       lost: o.n - fromPost.length,
       fromPost: percentiles(fromPost),
       fromDetermination: percentiles(fromDetermination),
+      stages: {
+        toFanOut: percentiles(toFanOut),
+        toAttempt: percentiles(toAttempt),
+        toArrival: percentiles(toArrival),
+      },
     };
   } finally {
     client.close();
@@ -137,6 +167,9 @@ export function deliveryTable(d: DeliveryReport): string {
         [
           ['POST /referrals → receiver', d.fromPost],
           ['determination recorded → receiver', d.fromDetermination],
+          ['  of which: determination → fan-out (stream, publish, bus, queue)', d.stages.toFanOut],
+          ['  of which: fan-out → attempt (queue)', d.stages.toAttempt],
+          ['  of which: attempt → receiver (sign, POST)', d.stages.toArrival],
         ] as const
       ).map(([label, p]) => [label, String(p.count), ms(p.p50), ms(p.p95), ms(p.p99), ms(p.max)]),
       [
@@ -169,5 +202,10 @@ export function deliveryJson(d: DeliveryReport) {
     badSignatures: d.badSignatures,
     postToReceiverMs: p(d.fromPost),
     determinationToReceiverMs: p(d.fromDetermination),
+    stagesMs: {
+      determinationToFanOut: p(d.stages.toFanOut),
+      fanOutToAttempt: p(d.stages.toAttempt),
+      attemptToReceiver: p(d.stages.toArrival),
+    },
   };
 }
