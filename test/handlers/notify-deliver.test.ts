@@ -185,9 +185,9 @@ describe('notify-deliver (notification queue consumer)', () => {
     };
     const servers = [await slow(), await slow()];
     try {
-      servers.forEach((s, i) =>
-        webhookAt(`P-SLOW${i}`, `http://127.0.0.1:${(s.address() as AddressInfo).port}/`),
-      );
+      for (const [i, s] of servers.entries()) {
+        webhookAt(`P-SLOW${i}`, `http://127.0.0.1:${(s.address() as AddressInfo).port}/`);
+      }
       const started = Date.now();
       const res = await handler(
         batch(record('m-0', delivery('P-SLOW0', 20)), record('m-1', delivery('P-SLOW1', 21))),
