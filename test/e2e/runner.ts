@@ -60,11 +60,12 @@ export function localRunner(prefix: string): Runner {
       proc.stderr?.on('data', (d) => {
         out += d;
       });
-      await eventually(
-        async () => out.includes('local stack ready'),
-        90_000,
-        `the runner's banner (output so far: ${out.slice(-500)})`,
-      );
+      try {
+        await eventually(async () => out.includes('local stack ready'), 90_000, "the runner's banner");
+      } catch (err) {
+        // The output as it is when the wait gives up (a message built before the wait would be empty).
+        throw new Error(`${(err as Error).message} (output so far: ${out.slice(-500) || 'none'})`);
+      }
     },
     async kill(signal) {
       const proc = child;
