@@ -127,13 +127,13 @@ function acknowledgeServiceStack(service: ServiceStack): void {
     );
   }
 
-  for (const name of ['api-reviews', 'api-referrals'] as const) {
+  for (const name of ['api-reviews', 'api-referrals', 'api-fhir'] as const) {
     acknowledge(
       service.functions[name].node.findChild('TaskCallbackPolicy'),
       'AwsSolutions-IAM5[Resource::*]',
       'states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat act on a task token and do not support ' +
         'resource-level permissions. Only the decision handler (api-reviews) and the answer to an ' +
-        'information request (api-referrals, SPEC 10) hold them.',
+        'information request (api-referrals, SPEC 10; api-fhir, its PAS Claim update) hold them.',
     );
   }
 

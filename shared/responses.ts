@@ -7,6 +7,7 @@
  * document's `additionalProperties: false` tells a generated client the shape is closed).
  */
 import * as z from 'zod';
+import type { AnswerMismatch } from './answer.js';
 import { BILLING_EDITS, BILLING_METHODS } from './billing.js';
 import { REASON_KINDS } from './catalogue.js';
 import { MEDICARE_PAYMENT_STATUSES } from './codes.js';
@@ -403,30 +404,13 @@ export const DecisionAnswerSchema = z.strictObject({
   decidedAt: Timestamp,
 });
 
-// ---------- typing handlers' answers ----------
+// ---------- typing answers ----------
 /**
- * Stored JSON the record types leave as `unknown` (a visit's billing, a re-review's figures) is
- * typed as anything, so that everything else in an answer is still checked against its schema.
+ * Checks at compile time that an answer matches a response schema, and returns it unchanged.
+ * Handlers use `answer<typeof Schema>()(body)` from shared/answer.ts instead, which names the
+ * schema by type only, so their bundles do not build these schemas at cold start.
  */
-// biome-ignore lint/suspicious/noExplicitAny: an open leaf must accept whatever its schema describes
-type Open = any;
-type Known<T> = unknown extends T
-  ? Open
-  : T extends object
-    ? [keyof T] extends [never]
-      ? Open // `{}`: what `unknown ?? null` leaves
-      : { [K in keyof T]: Known<T[K]> }
-    : T;
-
-/**
- * Checks at compile time that a handler's answer matches the response schema the OpenAPI
- * document publishes for it, and returns the answer unchanged (no runtime cost; the tests parse).
- */
-export function answer<S extends z.ZodType, T>(
-  _schema: S,
-  body: T,
-  ..._mismatch: Known<T> extends z.input<S> ? [] : ['the answer does not match its response schema']
-): T {
+export function answer<S extends z.ZodType, T>(_schema: S, body: T, ..._mismatch: AnswerMismatch<S, T>): T {
   return body;
 }
 

@@ -1,3 +1,9 @@
+/**
+ * Request schemas. The `@__PURE__` marks tell esbuild that building a schema has no side effect,
+ * so a Lambda bundle keeps only the schemas its function parses with instead of building all of
+ * them (some 365 zod objects) at every cold import (docs/performance.md). Mark a new top-level
+ * schema the same way.
+ */
 import * as z from 'zod';
 import { addDays, isIsoDate } from './dates.js';
 import { type ErrorDetail, ValidationError } from './errors.js';
@@ -5,16 +11,20 @@ import { isValidNpi } from './npi.js';
 import { REASON_CODES } from './reasons.js';
 
 // ---------- building blocks ----------
-export const IsoDate = z.string().refine(isIsoDate, { message: 'must be a calendar date YYYY-MM-DD' });
-export const Npi = z
+export const IsoDate = /* @__PURE__ */ z
+  .string()
+  .refine(isIsoDate, { message: 'must be a calendar date YYYY-MM-DD' });
+export const Npi = /* @__PURE__ */ z
   .string()
   .regex(/^\d{10}$/, { message: 'must be 10 digits' })
   .refine(isValidNpi, { message: 'check digit is not valid (Luhn with prefix 80840)' });
 /** ICD-10-CM shape: letter, digit, alphanumeric, then an optional dot and 1–4 more characters. */
-export const Icd10Code = z.string().regex(/^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$/, {
-  message: 'must be an ICD-10-CM code such as M54.50',
-});
-export const Cpt = z
+export const Icd10Code = /* @__PURE__ */ z
+  .string()
+  .regex(/^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$/, {
+    message: 'must be an ICD-10-CM code such as M54.50',
+  });
+export const Cpt = /* @__PURE__ */ z
   .string()
   .regex(/^\d{5}$|^[A-Z]\d{4}$/, { message: 'must be a 5-character CPT/HCPCS code' });
 const Text = (max: number) => z.string().trim().min(1).max(max);
@@ -55,7 +65,9 @@ export const INSTRUMENTS = {
   QuickDASH: { min: 0, max: 100, better: 'lower', mcid: 16 },
 } as const;
 export type Instrument = keyof typeof INSTRUMENTS;
-export const InstrumentName = z.enum(Object.keys(INSTRUMENTS) as [Instrument, ...Instrument[]]);
+export const InstrumentName = /* @__PURE__ */ z.enum(
+  Object.keys(INSTRUMENTS) as [Instrument, ...Instrument[]],
+);
 
 function inRange(instrument: Instrument, value: number): boolean {
   const spec = INSTRUMENTS[instrument];
@@ -75,7 +87,7 @@ function checkScore(
 }
 
 // ---------- SPEC 5.1 members ----------
-export const MemberSchema = z
+export const MemberSchema = /* @__PURE__ */ z
   .object({
     lineOfBusiness: z.enum(LINES_OF_BUSINESS),
     coverage: z.object({ effectiveFrom: IsoDate, effectiveTo: IsoDate.optional() }),
@@ -101,7 +113,7 @@ export type Member = z.output<typeof MemberSchema>;
 export type MemberInput = z.input<typeof MemberSchema>;
 
 // ---------- SPEC 5.2 providers ----------
-export const ProviderSchema = z
+export const ProviderSchema = /* @__PURE__ */ z
   .object({
     name: Text(200),
     credentials: z.array(z.enum(CREDENTIALS)).min(1).max(8),
@@ -114,7 +126,7 @@ export const ProviderSchema = z
 export type Provider = z.output<typeof ProviderSchema>;
 
 // ---------- SPEC 4.1 referrals ----------
-export const OutcomeMeasureGoalSchema = z
+export const OutcomeMeasureGoalSchema = /* @__PURE__ */ z
   .object({ instrument: InstrumentName, score: z.number().finite(), goal: z.number().finite().optional() })
   .strict()
   .superRefine((m, ctx) => {
@@ -122,23 +134,40 @@ export const OutcomeMeasureGoalSchema = z
     checkScore(ctx, m.instrument, m.goal, ['goal']);
   });
 
-const expectedImprovement = z.object({ withinWeeks: z.number().int().min(1).max(104).optional() }).strict();
-const terminalIllness = z.object({ terminal: z.boolean(), comfortCare: z.boolean() }).strict();
-const planOfCare = z.object({ certifiedByNpi: Npi, certifiedOn: IsoDate }).strict();
+const expectedImprovement = /* @__PURE__ */ z
+  .object({ withinWeeks: z.number().int().min(1).max(104).optional() })
+  .strict();
+const terminalIllness = /* @__PURE__ */ z
+  .object({ terminal: z.boolean(), comfortCare: z.boolean() })
+  .strict();
+const planOfCare = /* @__PURE__ */ z
+  .object({ certifiedByNpi: Npi, certifiedOn: IsoDate })
+  .strict();
 const clinicalFields = {
-  purpose: z.enum(PURPOSES),
-  objectiveFindings: z.array(Text(500)).max(20),
-  functionalLimitations: z.array(Text(500)).max(20),
-  therapeuticBenefit: z.string().trim().max(2000),
+  purpose: /* @__PURE__ */ z.enum(PURPOSES),
+  objectiveFindings: /* @__PURE__ */ z
+    .array(Text(500))
+    .max(20),
+  functionalLimitations: /* @__PURE__ */ z
+    .array(Text(500))
+    .max(20),
+  therapeuticBenefit: /* @__PURE__ */ z
+    .string()
+    .trim()
+    .max(2000),
   expectedImprovement,
   terminalIllness,
-  contraindications: z.array(z.enum(CONTRAINDICATIONS)).max(4),
-  outcomeMeasures: z.array(OutcomeMeasureGoalSchema).max(6),
+  contraindications: /* @__PURE__ */ z
+    .array(z.enum(CONTRAINDICATIONS))
+    .max(4),
+  outcomeMeasures: /* @__PURE__ */ z
+    .array(OutcomeMeasureGoalSchema)
+    .max(6),
   planOfCare,
 };
 
 /** SPEC 4.1 `clinical`, with its defaults. */
-export const ClinicalSchema = z
+export const ClinicalSchema = /* @__PURE__ */ z
   .object({
     purpose: clinicalFields.purpose,
     objectiveFindings: clinicalFields.objectiveFindings.default([]),
@@ -157,7 +186,7 @@ export type Clinical = z.output<typeof ClinicalSchema>;
  * SPEC 10: a partial `clinical` object sent in answer to an information request. No defaults: a
  * field left out keeps the value it had (see mergeInformation).
  */
-export const ClinicalPatchSchema = z
+export const ClinicalPatchSchema = /* @__PURE__ */ z
   .object({
     purpose: clinicalFields.purpose.optional(),
     objectiveFindings: clinicalFields.objectiveFindings.optional(),
@@ -172,20 +201,24 @@ export const ClinicalPatchSchema = z
   .strict();
 export type ClinicalPatch = z.output<typeof ClinicalPatchSchema>;
 
-const Diagnoses = z
+const Diagnoses = /* @__PURE__ */ z
   .array(z.object({ code: Icd10Code }).strict())
   .min(1)
   .max(12);
 
 const referralFields = {
-  memberId: Text(64),
+  memberId: /* @__PURE__ */ Text(64),
   renderingProviderNpi: Npi,
   orderingProviderNpi: Npi,
-  urgency: z.enum(URGENCIES),
+  urgency: /* @__PURE__ */ z.enum(URGENCIES),
   startDate: IsoDate,
-  requestedVisits: z.number().int().min(1).max(52),
+  requestedVisits: /* @__PURE__ */ z
+    .number()
+    .int()
+    .min(1)
+    .max(52),
   diagnoses: Diagnoses,
-  services: z
+  services: /* @__PURE__ */ z
     .array(z.object({ cpt: Cpt, unitsPerVisit: z.number().int().min(1).max(4) }).strict())
     .min(1)
     .max(10),
@@ -201,7 +234,7 @@ function uniqueServices(r: { services: { cpt: string }[] }, ctx: z.RefinementCtx
 }
 
 /** SPEC 4.1: what `POST /referrals` takes; `clinical` is required there. */
-export const ReferralSchema = z
+export const ReferralSchema = /* @__PURE__ */ z
   .object({ ...referralFields, clinical: ClinicalSchema })
   .strict()
   .superRefine(uniqueServices);
@@ -210,7 +243,7 @@ export const ReferralSchema = z
  * The case the desk works on. Its `clinical` section may be missing: a PAS request without a
  * QuestionnaireResponse (SPEC 8) is not an error, it pends and the desk asks for it (SPEC 10).
  */
-export const CaseSchema = z
+export const CaseSchema = /* @__PURE__ */ z
   .object({ ...referralFields, clinical: ClinicalSchema.optional() })
   .strict()
   .superRefine(uniqueServices);
@@ -222,7 +255,7 @@ export type Referral = z.output<typeof ReferralSchema>;
 export const START_DATE_WINDOW = { pastDays: 30, futureDays: 180 } as const;
 
 // ---------- SPEC 4.3 visits ----------
-export const VisitSchema = z
+export const VisitSchema = /* @__PURE__ */ z
   .object({
     visitId: z.uuid({ message: 'must be a UUID' }),
     date: IsoDate,
@@ -294,7 +327,9 @@ export const INFORMATION_CODES = [
   'OTHER',
 ] as const;
 export type InformationCode = (typeof INFORMATION_CODES)[number];
-export const RequestedItemSchema = z.object({ code: z.enum(INFORMATION_CODES), text: Text(1000) }).strict();
+export const RequestedItemSchema = /* @__PURE__ */ z
+  .object({ code: z.enum(INFORMATION_CODES), text: Text(1000) })
+  .strict();
 export type RequestedItem = z.output<typeof RequestedItemSchema>;
 
 /** The limits of a decision, also served to the console so its form refuses what the API would. */
@@ -306,7 +341,7 @@ export const DECISION_RULES = {
   approvedVisits: { min: 1, max: 52 },
 } as const;
 const JUSTIFIED: readonly string[] = DECISION_RULES.justifiedOutcomes;
-export const ReviewDecisionSchema = z
+export const ReviewDecisionSchema = /* @__PURE__ */ z
   .object({
     outcome: z.enum(ALL_REVIEW_OUTCOMES),
     reasonCodes: z.array(z.enum(REASON_CODES)).max(DECISION_RULES.maxReasonCodes).optional(),
@@ -342,7 +377,7 @@ export const ReviewDecisionSchema = z
 export type ReviewDecision = z.output<typeof ReviewDecisionSchema>;
 
 /** SPEC 10: `POST /referrals/{id}/information`, and what a PAS Claim update maps to. */
-export const InformationAnswerSchema = z
+export const InformationAnswerSchema = /* @__PURE__ */ z
   .object({
     diagnoses: Diagnoses.optional(),
     orderingProviderNpi: Npi.optional(),
@@ -361,7 +396,7 @@ export const InformationAnswerSchema = z
 export type InformationAnswer = z.output<typeof InformationAnswerSchema>;
 
 /** SPEC 11: `POST /referrals/{id}/appeals`. */
-export const AppealSchema = z
+export const AppealSchema = /* @__PURE__ */ z
   .object({
     urgency: z.enum(URGENCIES),
     note: Text(4000),
@@ -384,14 +419,25 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.
 
 /** Referral body plus the date rules that depend on today (SPEC 4.1). */
 export function parseReferral(input: unknown, today: string): Referral {
-  const referral = parseOrThrow(ReferralSchema, input);
+  return checkDates(parseOrThrow(ReferralSchema, input), today);
+}
+
+/**
+ * A case that may lack its clinical section (a PAS request without a QuestionnaireResponse, SPEC 8),
+ * with the same date rules as `parseReferral`.
+ */
+export function parseCase(input: unknown, today: string): ReferralCase {
+  return checkDates(parseOrThrow(CaseSchema, input), today);
+}
+
+function checkDates<T extends ReferralCase>(referral: T, today: string): T {
   const details: ErrorDetail[] = [];
   const earliest = addDays(today, -START_DATE_WINDOW.pastDays);
   const latest = addDays(today, START_DATE_WINDOW.futureDays);
   if (referral.startDate < earliest || referral.startDate > latest) {
     details.push({ field: 'startDate', message: `must lie between ${earliest} and ${latest}` });
   }
-  const poc = referral.clinical.planOfCare;
+  const poc = referral.clinical?.planOfCare;
   if (poc && poc.certifiedOn > today) {
     details.push({ field: 'clinical.planOfCare.certifiedOn', message: 'must not be in the future' });
   }

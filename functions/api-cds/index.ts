@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { answer } from '../../shared/answer.js';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
 import {
-  CdsDiscoverySchema,
+  type CdsDiscoverySchema,
   CdsHookRequestSchema,
-  CdsHookResponseSchema,
+  type CdsHookResponseSchema,
   coverageDiscovery,
   discovery,
   type MemberFinding,
@@ -11,7 +12,6 @@ import {
 import { toIsoDate } from '../../shared/dates.js';
 import { AppError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { httpHandler, requireRole } from '../../shared/http.js';
-import { answer } from '../../shared/responses.js';
 import { issuesToDetails } from '../../shared/schemas.js';
 import { eligibilityInquiry } from '../../shared/usecases/directory.js';
 
@@ -39,7 +39,7 @@ const deps = { lookupMember, newId: randomUUID, today: () => toIsoDate(systemClo
 
 /** SPEC 13: CDS Hooks discovery (public: it lists the service, no data) and the CRD service. */
 export const handler = httpHandler({
-  'GET /cds-services': async () => ({ status: 200, body: answer(CdsDiscoverySchema, discovery()) }),
+  'GET /cds-services': async () => ({ status: 200, body: answer<typeof CdsDiscoverySchema>()(discovery()) }),
   'POST /cds-services/massage-therapy-crd': async (req) => {
     requireRole(req.caller, 'portal');
     const parsed = CdsHookRequestSchema.safeParse(req.body);
@@ -49,6 +49,9 @@ export const handler = httpHandler({
         details: issuesToDetails(parsed.error),
       });
     }
-    return { status: 200, body: answer(CdsHookResponseSchema, await coverageDiscovery(deps, parsed.data)) };
+    return {
+      status: 200,
+      body: answer<typeof CdsHookResponseSchema>()(await coverageDiscovery(deps, parsed.data)),
+    };
   },
 });

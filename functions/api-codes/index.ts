@@ -1,5 +1,6 @@
+import { answer } from '../../shared/answer.js';
 import { httpHandler, requireRole } from '../../shared/http.js';
-import { answer, CodeCheckSchema } from '../../shared/responses.js';
+import type { CodeCheckSchema } from '../../shared/responses.js';
 import { checkCode } from '../../shared/usecases/directory.js';
 
 export const handler = httpHandler({
@@ -7,7 +8,7 @@ export const handler = httpHandler({
     requireRole(req.caller, 'portal', 'reviewer', 'admin');
     return {
       status: 200,
-      body: answer(CodeCheckSchema, checkCode(req.params.cpt ?? '', req.query.lineOfBusiness)),
+      body: answer<typeof CodeCheckSchema>()(checkCode(req.params.cpt ?? '', req.query.lineOfBusiness)),
     };
   },
 });

@@ -1,6 +1,7 @@
+import { answer } from '../../shared/answer.js';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
 import { httpHandler, requireRole } from '../../shared/http.js';
-import { answer, EligibilitySchema } from '../../shared/responses.js';
+import type { EligibilitySchema } from '../../shared/responses.js';
 import { eligibilityInquiry } from '../../shared/usecases/directory.js';
 
 const repo = tableRepository();
@@ -10,8 +11,7 @@ export const handler = httpHandler({
     requireRole(req.caller, 'portal', 'reviewer');
     return {
       status: 200,
-      body: answer(
-        EligibilitySchema,
+      body: answer<typeof EligibilitySchema>()(
         await eligibilityInquiry(repo, systemClock, req.params.memberId ?? '', req.query.date),
       ),
     };

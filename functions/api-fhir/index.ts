@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
-import { sfnWorkflowStarter } from '../../shared/aws/sfn.js';
+import { sfnTaskCallbacks, sfnWorkflowStarter } from '../../shared/aws/sfn.js';
 import { readEnv } from '../../shared/env.js';
 import { capabilityStatement, massageTherapyQuestionnaire } from '../../shared/fhir/conformance.js';
 import { FHIR_JSON } from '../../shared/fhir/constants.js';
@@ -16,6 +16,8 @@ const env = readEnv({
 const deps = {
   repo: tableRepository(),
   workflow: sfnWorkflowStarter(env.AUTH_WORKFLOW_ARN),
+  // A Claim update answers an information request: it resumes the waiting workflow (SPEC 10).
+  callbacks: sfnTaskCallbacks(),
   clock: systemClock,
   newId: () => `ref-${randomUUID()}`,
   waitMs: env.PAS_SUBMIT_WAIT_MS,

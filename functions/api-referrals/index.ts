@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
+import { answer } from '../../shared/answer.js';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
 import { sfnAppealStarter, sfnTaskCallbacks, sfnWorkflowStarter } from '../../shared/aws/sfn.js';
 import { readEnv } from '../../shared/env.js';
 import { httpHandler, requireRole } from '../../shared/http.js';
-import { answer, NoticeSchema, ReferralAcceptedSchema, ReferralViewSchema } from '../../shared/responses.js';
+import type { NoticeSchema, ReferralAcceptedSchema, ReferralViewSchema } from '../../shared/responses.js';
 import { fileAppeal } from '../../shared/usecases/appeals.js';
 import { answerInformationRequestBody } from '../../shared/usecases/information.js';
 import { getNotice } from '../../shared/usecases/notice.js';
@@ -25,20 +26,22 @@ export const handler = httpHandler({
   'POST /referrals': async (req) => {
     const caller = requireRole(req.caller, 'portal');
     const { answer: accepted } = await submitReferral(deps, caller, req.body, req.headers['idempotency-key']);
-    return { status: 202, body: answer(ReferralAcceptedSchema, accepted) };
+    return { status: 202, body: answer<typeof ReferralAcceptedSchema>()(accepted) };
   },
   'GET /referrals/{id}': async (req) => {
     const caller = requireRole(req.caller, 'portal', 'reviewer');
     return {
       status: 200,
-      body: answer(ReferralViewSchema, await getReferralView(deps.repo, caller, req.params.id ?? '')),
+      body: answer<typeof ReferralViewSchema>()(
+        await getReferralView(deps.repo, caller, req.params.id ?? ''),
+      ),
     };
   },
   'GET /referrals/{id}/notice': async (req) => {
     const caller = requireRole(req.caller, 'portal', 'reviewer');
     return {
       status: 200,
-      body: answer(NoticeSchema, await getNotice(deps.repo, caller, req.params.id ?? '')),
+      body: answer<typeof NoticeSchema>()(await getNotice(deps.repo, caller, req.params.id ?? '')),
     };
   },
   // SPEC 10: the clinic answers an information request; the workflow re-evaluates the merged case.

@@ -1,12 +1,8 @@
+import { answer } from '../../shared/answer.js';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
 import { sfnTaskCallbacks } from '../../shared/aws/sfn.js';
 import { httpHandler, requireRole } from '../../shared/http.js';
-import {
-  answer,
-  DecisionAnswerSchema,
-  ReviewDetailSchema,
-  ReviewListSchema,
-} from '../../shared/responses.js';
+import type { DecisionAnswerSchema, ReviewDetailSchema, ReviewListSchema } from '../../shared/responses.js';
 import { decideReview, getReviewDetail, listOpenReviews } from '../../shared/usecases/reviews.js';
 
 const deps = { repo: tableRepository(), callbacks: sfnTaskCallbacks(), clock: systemClock };
@@ -16,15 +12,14 @@ export const handler = httpHandler({
     requireRole(req.caller, 'reviewer');
     return {
       status: 200,
-      body: answer(ReviewListSchema, await listOpenReviews(deps.repo, deps.clock, req.query.status)),
+      body: answer<typeof ReviewListSchema>()(await listOpenReviews(deps.repo, deps.clock, req.query.status)),
     };
   },
   'GET /reviews/{reviewId}': async (req) => {
     requireRole(req.caller, 'reviewer');
     return {
       status: 200,
-      body: answer(
-        ReviewDetailSchema,
+      body: answer<typeof ReviewDetailSchema>()(
         await getReviewDetail(deps.repo, deps.clock, req.params.reviewId ?? ''),
       ),
     };
@@ -33,8 +28,7 @@ export const handler = httpHandler({
     const reviewer = requireRole(req.caller, 'reviewer');
     return {
       status: 200,
-      body: answer(
-        DecisionAnswerSchema,
+      body: answer<typeof DecisionAnswerSchema>()(
         await decideReview(deps, reviewer, req.params.reviewId ?? '', req.body),
       ),
     };

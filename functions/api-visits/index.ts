@@ -1,9 +1,10 @@
 import * as z from 'zod';
+import { answer } from '../../shared/answer.js';
 import { eventBridgePublisher } from '../../shared/aws/eventbridge.js';
 import { systemClock, tableRepository } from '../../shared/aws/runtime.js';
 import { readEnv } from '../../shared/env.js';
 import { httpHandler, requireRole } from '../../shared/http.js';
-import { answer, VisitAnswerSchema } from '../../shared/responses.js';
+import type { VisitAnswerSchema } from '../../shared/responses.js';
 import { recordVisit } from '../../shared/usecases/visits.js';
 
 const env = readEnv({ EVENT_BUS_NAME: z.string().min(1) });
@@ -18,7 +19,9 @@ export const handler = httpHandler({
     const caller = requireRole(req.caller, 'portal');
     return {
       status: 202,
-      body: answer(VisitAnswerSchema, await recordVisit(deps, caller, req.params.id ?? '', req.body)),
+      body: answer<typeof VisitAnswerSchema>()(
+        await recordVisit(deps, caller, req.params.id ?? '', req.body),
+      ),
     };
   },
 });

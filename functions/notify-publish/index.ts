@@ -2,6 +2,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import * as z from 'zod';
+import { SDK_COMMAND_CLIENT_CONFIG } from '../../shared/aws/sdk-config.js';
 import { readEnv } from '../../shared/env.js';
 import {
   NOTIFICATION_DETAIL_TYPE,
@@ -11,7 +12,7 @@ import {
 import { logger } from '../../shared/observability.js';
 
 const env = readEnv({ EVENT_BUS_NAME: z.string().min(1) });
-const events = new EventBridgeClient({ maxAttempts: 3 });
+const events = new EventBridgeClient(SDK_COMMAND_CLIENT_CONFIG);
 
 type Image = Parameters<typeof notificationsForChange>[0];
 const image = (raw: unknown): Image =>

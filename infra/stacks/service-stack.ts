@@ -197,10 +197,10 @@ export class ServiceStack extends Stack {
 
     fn['api-fhir'].addEnvironment('PAS_SUBMIT_WAIT_MS', String(PAS_SUBMIT_WAIT.toMilliseconds()));
 
-    // Only a reviewer's decision, and a clinic's answer to an information request (SPEC 10), resume
-    // a waiting workflow. SendTask* act on a task token, not on a resource: IAM offers no narrower
-    // resource than `*` for them.
-    for (const name of ['api-reviews', 'api-referrals'] as const) {
+    // Only a reviewer's decision, and a clinic's answer to an information request (SPEC 10: JSON, or a
+    // PAS Claim update), resume a waiting workflow. SendTask* act on a task token, not on a resource:
+    // IAM offers no narrower resource than `*` for them.
+    for (const name of ['api-reviews', 'api-referrals', 'api-fhir'] as const) {
       new iam.Policy(fn[name], 'TaskCallbackPolicy', {
         roles: [fn[name].role],
         statements: [

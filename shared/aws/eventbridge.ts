@@ -1,12 +1,12 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { TransientError } from '../errors.js';
 import type { EventPublisher } from '../ports.js';
-import { SDK_CLIENT_CONFIG } from './sdk-config.js';
+import { SDK_COMMAND_CLIENT_CONFIG } from './sdk-config.js';
 
 /** The EventBridge adapter. The client is built once per module (cold start), on first use. */
 let events: EventBridgeClient | undefined;
 const eventsClient = () => {
-  events ??= new EventBridgeClient(SDK_CLIENT_CONFIG);
+  events ??= new EventBridgeClient(SDK_COMMAND_CLIENT_CONFIG);
   return events;
 };
 

@@ -1,16 +1,17 @@
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DeliveryQueue, SecretBox } from '../usecases/notifications.js';
+import { SDK_COMMAND_CLIENT_CONFIG } from './sdk-config.js';
 
 /** Clients built once per module (cold start); endpoints from AWS_ENDPOINT_URL_* as everywhere else. */
 let kms: KMSClient | undefined;
 let sqs: SQSClient | undefined;
 const kmsClient = () => {
-  kms ??= new KMSClient({ maxAttempts: 3 });
+  kms ??= new KMSClient(SDK_COMMAND_CLIENT_CONFIG);
   return kms;
 };
 const sqsClient = () => {
-  sqs ??= new SQSClient({ maxAttempts: 3 });
+  sqs ??= new SQSClient(SDK_COMMAND_CLIENT_CONFIG);
   return sqs;
 };
 

@@ -1,12 +1,12 @@
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type TaskCallbacks, TaskGoneError, type WorkflowStarter } from '../ports.js';
 import type { AppealStarter } from '../usecases/appeals.js';
-import { SDK_CLIENT_CONFIG } from './sdk-config.js';
+import { SDK_COMMAND_CLIENT_CONFIG } from './sdk-config.js';
 
 /** The Step Functions adapters. The client is built once per module (cold start), on first use. */
 let sfn: SFNClient | undefined;
 const sfnClient = () => {
-  sfn ??= new SFNClient(SDK_CLIENT_CONFIG);
+  sfn ??= new SFNClient(SDK_COMMAND_CLIENT_CONFIG);
   return sfn;
 };
 

@@ -98,7 +98,7 @@ export function capabilityStatement(now: string): CapabilityStatement {
         resource: [
           {
             type: 'Claim',
-            supportedProfile: [PAS_PROFILE.claim],
+            supportedProfile: [PAS_PROFILE.claim, PAS_PROFILE.claimUpdate],
             operation: [
               { name: 'submit', definition: `${PAS}/OperationDefinition/Claim-submit` },
               { name: 'inquire', definition: `${PAS}/OperationDefinition/Claim-inquiry` },

@@ -9,6 +9,7 @@ export const PAS_PROFILE = {
   responseBundle: `${PAS}/StructureDefinition/profile-pas-response-bundle`,
   inquiryResponseBundle: `${PAS}/StructureDefinition/profile-pas-inquiry-response-bundle`,
   claim: `${PAS}/StructureDefinition/profile-claim`,
+  claimUpdate: `${PAS}/StructureDefinition/profile-claim-update`,
   claimResponse: `${PAS}/StructureDefinition/profile-claimresponse`,
   task: `${PAS}/StructureDefinition/profile-task`,
 } as const;
@@ -17,6 +18,10 @@ export const PAS_EXTENSION = {
   /** A sub-extension of reviewAction, named by its own canonical URL (FSH: `ReviewActionCode named code`). */
   reviewActionCode: `${PAS}/StructureDefinition/extension-reviewActionCode`,
   serviceLineNumber: `${PAS}/StructureDefinition/extension-serviceLineNumber`,
+  /** PASClaimUpdate: UM02 certification type; code `3` cancels (the whole request, or an item). */
+  certificationType: `${PAS}/StructureDefinition/extension-certificationType`,
+  /** PASClaimUpdate: a modifier extension on an item or supportingInfo entry no longer to be used. */
+  infoCancelled: `${PAS}/StructureDefinition/modifierextension-infoCancelled`,
 } as const;
 /** X12 306 "Action Code": A1 certified in total, A2 certified partial, A3 not certified, A4 pended. */
 export const X12_ACTION_CODE_SYSTEM = 'https://codesystem.x12.org/005010/306';

@@ -10,7 +10,7 @@
 import type { Identifier } from '@medplum/fhirtypes';
 import * as z from 'zod';
 import { type ErrorDetail, ValidationError } from '../errors.js';
-import { QUESTIONNAIRE_ID, SYSTEM } from './constants.js';
+import { PAS_EXTENSION, QUESTIONNAIRE_ID, SYSTEM } from './constants.js';
 
 // ---------- the shapes read ----------
 const Coding = z.looseObject({ system: z.string().optional(), code: z.string().optional() });
@@ -34,8 +34,15 @@ const BundleSchema = z.looseObject({
     })
     .min(1, { message: 'is required: the Claim first, then every resource it references' }),
 });
+const ExtensionSchema = z.looseObject({
+  url: z.string(),
+  valueBoolean: z.boolean().optional(),
+  valueCodeableConcept: CodeableConcept.optional(),
+});
+const Extensions = z.array(ExtensionSchema).optional();
 const ClaimSchema = z.looseObject({
   resourceType: z.literal('Claim', { message: 'the first entry must be the Claim' }),
+  extension: Extensions,
   identifier: z.array(IdentifierSchema).optional(),
   patient: Reference.optional(),
   priority: CodeableConcept.optional(),
@@ -49,11 +56,14 @@ const ClaimSchema = z.looseObject({
       }),
     )
     .optional(),
-  supportingInfo: z.array(z.looseObject({ valueReference: Reference.optional() })).optional(),
+  supportingInfo: z
+    .array(z.looseObject({ valueReference: Reference.optional(), modifierExtension: Extensions }))
+    .optional(),
   item: z
     .array(
       z.looseObject({
         sequence: z.number().int().positive(),
+        modifierExtension: Extensions,
         productOrService: CodeableConcept,
         quantity: z.looseObject({ value: z.number().optional() }).optional(),
         servicedDate: z.string().optional(),
@@ -119,8 +129,12 @@ export interface PasRequest {
   referral: Record<string, unknown>;
   hasQuestionnaireResponse: boolean;
   echo: PasEcho;
-  /** `Claim.related.claim`: this Claim updates an earlier one (SPEC 8 updates). */
-  updates?: { identifier?: Identifier; reference?: string };
+  /**
+   * `Claim.related.claim`: this Claim updates an earlier one (SPEC 8 updates, PASClaimUpdate). The
+   * earlier request's identifiers: the reference's own identifier, or those of the prior Claim the
+   * reference resolves to inside the Bundle (as the IG sends it).
+   */
+  updates?: { identifiers: Identifier[]; path: string };
   /** Referral field path (`services.0.cpt`) → the FHIRPath of the element it was read from. */
   origin: Record<string, string>;
 }
@@ -308,6 +322,12 @@ export function readPasRequest(body: unknown): PasRequest {
   if (!claim.item?.length) missing(`${claimPath}.item`, 'is required: one item per CPT code requested');
   for (const [i, item] of (claim.item ?? []).entries()) {
     const at = `${claimPath}.item[${i}]`;
+    if (cancelled(item.modifierExtension)) {
+      missing(
+        `${at}.modifierExtension`,
+        'cancels this item (infoCancelled): the desk does not cancel items; submit a new request without it',
+      );
+    }
     const coding = (item.productOrService.coding ?? []).find(
       (c) => (c.system === SYSTEM.cpt || c.system === SYSTEM.hcpcs) && c.code,
     );
@@ -361,7 +381,8 @@ export function readPasRequest(body: unknown): PasRequest {
   let clinical: Record<string, unknown> | undefined;
   for (const [i, info] of (claim.supportingInfo ?? []).entries()) {
     const ref = info.valueReference?.reference;
-    if (!ref) continue;
+    // An update's entry flagged infoCancelled is no longer to be used (PASClaimUpdate).
+    if (!ref || cancelled(info.modifierExtension)) continue;
     const found = resolve(ref);
     if (!found) {
       missing(`${claimPath}.supportingInfo[${i}].valueReference`, 'does not resolve inside the Bundle');
@@ -389,7 +410,36 @@ export function readPasRequest(body: unknown): PasRequest {
 
   // Without one, a 422 about `clinical` names where the answers belong.
   origin.clinical ??= `${claimPath}.supportingInfo`;
-  const related = claim.related?.find((r) => r.claim)?.claim;
+  // ----- an update of an earlier request -----
+  let updates: PasRequest['updates'];
+  const relatedIndex = (claim.related ?? []).findIndex((r) => r.claim);
+  const related = claim.related?.[relatedIndex]?.claim;
+  if (related) {
+    const path = `${claimPath}.related[${relatedIndex}].claim`;
+    const identifiers: Identifier[] = [];
+    if (related.identifier?.value) identifiers.push(related.identifier as Identifier);
+    else {
+      const prior = resolve(related.reference);
+      const parsed = prior ? ClaimSchema.safeParse(prior.resource) : undefined;
+      if (parsed?.success)
+        identifiers.push(...((parsed.data.identifier ?? []).filter((i) => i.value) as Identifier[]));
+    }
+    if (identifiers.length) updates = { identifiers, path };
+    else
+      missing(
+        path,
+        'must name the request it updates: an identifier, or a reference to the prior Claim (with its identifier) inside the Bundle',
+      );
+  }
+  const cancelIndex = (claim.extension ?? []).findIndex(
+    (e) => e.url === PAS_EXTENSION.certificationType && codesOf(e.valueCodeableConcept).includes('3'),
+  );
+  if (cancelIndex >= 0) {
+    missing(
+      `${claimPath}.extension[${cancelIndex}]`,
+      'cancels the request (certificationType 3): cancelling is not supported; the request stays as it is',
+    );
+  }
   if (details.length)
     throw new ValidationError(details, 'The PAS request Bundle is missing what the desk needs.');
 
@@ -415,19 +465,16 @@ export function readPasRequest(body: unknown): PasRequest {
       items,
       memberId: memberId as string,
     },
-    ...(related
-      ? {
-          updates: {
-            ...(related.identifier ? { identifier: related.identifier as Identifier } : {}),
-            ...(related.reference ? { reference: related.reference } : {}),
-          },
-        }
-      : {}),
+    ...(updates ? { updates } : {}),
     origin,
   };
 }
 
 const MAX_ITEM_DEPTH = 32;
+
+/** PASClaimUpdate's infoCancelled modifier extension set on an entry. */
+const cancelled = (extensions: z.output<typeof Extensions>) =>
+  (extensions ?? []).some((e) => e.url === PAS_EXTENSION.infoCancelled && e.valueBoolean === true);
 
 /** How deep `item` arrays nest under a resource, counted without recursion. */
 function itemDepth(root: unknown): number {

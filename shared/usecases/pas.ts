@@ -1,32 +1,47 @@
 /**
  * SPEC 8: Da Vinci PAS over the same workflow, table and policy as POST /referrals.
  *
- * `$submit` maps the Bundle to the SPEC 4.1 body and hands it to `submitReferral` (the JSON route's
- * use case, with the Claim identifier as its idempotency key), so the FHIR request and the equivalent
- * JSON request produce the same referral, decision, reasons and authorization. It then waits, bounded,
- * for the workflow's recorded determination and answers with what is recorded (A4 if still pended).
+ * `$submit` maps the Bundle to the SPEC 4.1 body and hands it to `submitCase` (the JSON route's intake,
+ * with the Claim identifier as its idempotency key), so the FHIR request and the equivalent JSON request
+ * produce the same referral, decision, reasons and authorization. It then waits, bounded, for the
+ * workflow's recorded determination and answers with what is recorded (A4 if still pended). Without a
+ * QuestionnaireResponse the case has no clinical section and the workflow asks for it (SPEC 10); a Claim
+ * update carrying it is that information request's answer (`answerInformationRequest`).
  *
  * Two small records make the FHIR face durable (both idempotency-shaped items without a practical
  * expiry, written after the referral; a crash between is healed by the client's retry, which the
  * 24-hour submit idempotency answers with the same referral):
  *   `PAS#<portalId>` / sha256(Claim identifier) → the referral id, the mapped body's hash, the echo
+ *     (a Claim update's own identifier gets one too, once its answer is applied)
  *   `PAS-RESPONSE` / <referralId> → the owning portal and the echo (for GET ClaimResponse/{id})
  */
 import { createHash } from 'node:crypto';
 import type { Bundle, ClaimResponse, Identifier } from '@medplum/fhirtypes';
 import { ConditionFailedError, type Repository } from '../data/repository.js';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
-import { claimKey, type PasEcho, readPasInquiry, readPasRequest, toBundleDetails } from '../fhir/request.js';
+import { toIsoDate } from '../dates.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import {
+  claimKey,
+  elementOf,
+  type PasEcho,
+  readPasInquiry,
+  readPasRequest,
+  toBundleDetails,
+} from '../fhir/request.js';
 import { type PasDetermination, pasResponseBundle } from '../fhir/response.js';
 import { type Caller, type Clock, FINAL_STATUSES, type ReferralRecord } from '../model.js';
 import { logger } from '../observability.js';
-import type { WorkflowStarter } from '../ports.js';
+import type { TaskCallbacks, WorkflowStarter } from '../ports.js';
+import { InformationAnswerSchema, parseCase, parseOrThrow, type ReferralCase } from '../schemas.js';
 import { assertCanRead, bodyHash, loadReferral } from './common.js';
-import { submitReferral } from './referrals.js';
+import { answerInformationRequest } from './information.js';
+import { submitCase } from './referrals.js';
 
 export interface PasDeps {
   repo: Repository;
   workflow: WorkflowStarter;
+  /** Resumes the workflow waiting for the clinic's answer (a Claim update, SPEC 10). */
+  callbacks: TaskCallbacks;
   clock: Clock;
   newId: () => string;
   /** How long `$submit` waits for the recorded determination before answering A4 (SPEC 8). */
@@ -147,7 +162,7 @@ export interface PasAnswer {
 export async function submitPasClaim(deps: PasDeps, caller: Caller, body: unknown): Promise<PasAnswer> {
   const portalId = requirePortal(caller);
   const request = readPasRequest(body);
-  if (request.updates) return updatePasClaim(deps, caller, request);
+  if (request.updates) return updatePasClaim(deps, caller, request, request.updates);
 
   const key = sha256(claimKey(request.echo.claimIdentifiers) ?? '');
   const hash = bodyHash(request.referral);
@@ -164,8 +179,13 @@ export async function submitPasClaim(deps: PasDeps, caller: Caller, body: unknow
     return { bundle: respond(deps, referral, record.echo), referralId: record.referralId, replayed: true };
   }
 
+  // A request without a QuestionnaireResponse is a case without its clinical section: not an error,
+  // the workflow asks for it (SPEC 8, 10), and a Claim update answers.
   const { answer } = await inBundleTerms(request.origin, () =>
-    submitReferral(deps, caller, request.referral, `pas:${key.slice(0, 64)}`),
+    submitCase(deps, caller, parseCase(request.referral, toIsoDate(deps.clock.now())), {
+      idempotencyKey: `pas:${key.slice(0, 64)}`,
+      bodyHash: hash,
+    }),
   );
   const { referralId } = answer;
   await storeClaim(
@@ -242,18 +262,123 @@ export async function currentPasResponse(
   return pasResponseBundle(determinationOf(referral), await echoFor(repo, referral), { now });
 }
 
+/** What a Claim update may change: the SPEC 10 answer's fields. Anything else needs a new request. */
+const FIXED_FIELDS = [
+  'memberId',
+  'renderingProviderNpi',
+  'urgency',
+  'startDate',
+  'requestedVisits',
+  'services',
+] as const;
+
+const canonical = (value: unknown) => JSON.stringify(value);
+
 /**
- * A Claim update (`related.claim` naming an earlier request): the FHIR face of SPEC 10's information
- * answer. Not wired yet: the information mechanism it adapts is not on this branch's base.
+ * A Claim update (`related.claim` naming an earlier request of this portal, PASClaimUpdate): the FHIR
+ * face of SPEC 10's information answer. What the update carries beyond the first request — the
+ * QuestionnaireResponse, changed diagnoses or ordering provider — is the answer, handed to
+ * `answerInformationRequest` (the JSON route's use case), which merges it and resumes the workflow;
+ * the answer then waits, bounded like `$submit`, for the re-evaluated determination.
+ * Refused, changing nothing: an unknown request (or another portal's) 404; a request not waiting for
+ * information 409 INFORMATION_NOT_REQUESTED; an update changing the member, providers, items, visits
+ * or dates 422 naming the element (a new request is needed for those).
+ * The update's own identifier is remembered like a `$submit`'s: the same update again gets the
+ * current answer and resumes nothing.
  */
 async function updatePasClaim(
-  _deps: PasDeps,
-  _caller: Caller,
-  _request: ReturnType<typeof readPasRequest>,
+  deps: PasDeps,
+  caller: Caller,
+  request: ReturnType<typeof readPasRequest>,
+  updates: NonNullable<ReturnType<typeof readPasRequest>['updates']>,
 ): Promise<PasAnswer> {
-  throw new AppError(
-    501,
-    'NOT_SUPPORTED',
-    'Claim updates (Claim.related.claim) are not supported yet: submit a new request with the QuestionnaireResponse.',
+  const portalId = requirePortal(caller);
+  const original = await findClaim(deps.repo, portalId, updates.identifiers);
+  if (!original)
+    throw new NotFoundError('The prior-authorization request this Claim updates (Claim.related.claim)');
+  const { referralId } = original;
+
+  const ownKey = claimKey(request.echo.claimIdentifiers);
+  const key = sha256(ownKey ?? '');
+  const reusesOriginalId = updates.identifiers.some((i) => claimKey([i]) === ownKey);
+  const hash = bodyHash({ updates: referralId, referral: request.referral });
+  if (!reusesOriginalId) {
+    const previous = await deps.repo.getIdempotency(claimScope(portalId), key);
+    if (previous) {
+      const record = previous.response as ClaimRecord;
+      if (previous.bodyHash !== hash || record.referralId !== referralId) {
+        throw new ConflictError(
+          'CLAIM_IDENTIFIER_REUSED',
+          'A request with this Claim identifier was submitted with different content.',
+        );
+      }
+      const referral = await awaitDetermination(deps, referralId, ['PENDING_INFORMATION']);
+      return { bundle: respond(deps, referral, request.echo), referralId, replayed: true };
+    }
+  }
+
+  const referral = await loadReferral(deps.repo, referralId);
+  const answer = updateAnswer(referral.request, request);
+  await inBundleTerms(request.origin, () =>
+    answerInformationRequest(deps, caller, referralId, parseOrThrow(InformationAnswerSchema, answer)),
   );
+  if (!reusesOriginalId) {
+    await storeClaim(
+      deps.repo,
+      portalId,
+      key,
+      hash,
+      { referralId, echo: request.echo },
+      deps.clock.now(),
+      false,
+    );
+  }
+  logger.info('PAS update received', { referralId, portalId });
+  const decided = await awaitDetermination(deps, referralId, ['PENDING_INFORMATION']);
+  return { bundle: respond(deps, decided, request.echo), referralId, replayed: false };
+}
+
+/**
+ * The update as a SPEC 10 answer body over the case as it stands (422 naming the element otherwise);
+ * `InformationAnswerSchema` then judges its values, as for the JSON route.
+ */
+function updateAnswer(current: ReferralCase, request: ReturnType<typeof readPasRequest>) {
+  const update = request.referral;
+  const fixed: Record<string, unknown> = {
+    ...current,
+    services: current.services.map((s) => s.cpt).sort(),
+  };
+  const sent: Record<string, unknown> = {
+    ...update,
+    services: (update.services as { cpt: string }[]).map((s) => s.cpt).sort(),
+  };
+  const changed = FIXED_FIELDS.filter((f) => canonical(fixed[f]) !== canonical(sent[f]));
+  if (changed.length) {
+    throw new ValidationError(
+      changed.map((field) => ({
+        field: elementOf(field === 'services' ? 'services.0' : field, request.origin),
+        message: `${field}: differs from the request this Claim updates; an update answers the questionnaire (and may change diagnoses or the ordering provider), anything else needs a new request`,
+      })),
+      'The Claim update changes what only a new request can change.',
+    );
+  }
+  const raw: Record<string, unknown> = {};
+  if (update.clinical !== undefined) raw.clinical = update.clinical;
+  if (canonical(update.diagnoses) !== canonical(current.diagnoses.map((d) => ({ code: d.code }))))
+    raw.diagnoses = update.diagnoses;
+  if (update.orderingProviderNpi !== current.orderingProviderNpi)
+    raw.orderingProviderNpi = update.orderingProviderNpi;
+  if (Object.keys(raw).length === 0) {
+    throw new ValidationError(
+      [
+        {
+          field: request.origin.clinical ?? 'Bundle.entry[0].resource.supportingInfo',
+          message:
+            'the update carries nothing new: it needs the QuestionnaireResponse answering Questionnaire/massage-therapy',
+        },
+      ],
+      'The Claim update answers nothing.',
+    );
+  }
+  return raw;
 }

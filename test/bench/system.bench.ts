@@ -28,6 +28,7 @@ import { type DeliveryReport, deliveryJson, deliveryTable, measureDelivery } fro
 import type { DriverStart, FromDriver, ToDriver } from './system/driver.js';
 import { type FloorResult, measureFloor } from './system/floor.js';
 import { type Category, planReferrals, type ReferralRun, type VisitRun } from './system/load.js';
+import { type PasRun, pasJson, pasRows, pasTarget } from './system/pas-load.js';
 import {
   addUsage,
   type CostBreakdown,
@@ -348,6 +349,7 @@ async function main() {
         parentCompletion: Boolean(collector),
         warm,
         planned,
+        pasSubmits: options.n,
       },
       async (name, driverCpu) => {
         if (name === 'warmup') log(`members loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -404,6 +406,7 @@ async function main() {
       visitWall,
       runId,
       retries,
+      pas: load.pas,
       cores: {
         referrals: referralSpan.cores,
         visits: visitSpan.cores,
@@ -521,6 +524,7 @@ interface SummaryInput {
   runId: string;
   /** Requests the load generator sent again (lost connection, gateway error), by phase, and why. */
   retries: { referrals: number; visits: number; reasons: Record<string, number> };
+  pas: PasRun | undefined;
   cores: {
     /** node: this process (the stack, its handlers and the bench's instrumentation); loadGenerator: the driver. */
     referrals: { node: number; dynamodb: number; loadGenerator: number; other: number };
@@ -714,6 +718,7 @@ async function summarise(input: SummaryInput) {
     visitsPerSecond,
     cores: input.cores,
     retries: input.retries,
+    pas: input.pas,
     cpuMs: {
       stackAndHandlers: perDetermination(input.cores.referrals.node),
       dynamodb: perDetermination(input.cores.referrals.dynamodb),
@@ -873,6 +878,7 @@ function print(
         ms(r.latency.p99),
         ms(r.latency.max),
       ]),
+      ...pasRows(s.pas),
     ]),
     '',
   );
@@ -1054,6 +1060,7 @@ function print(
           ['slowest cold import', `≤ ${TARGETS.initMs} ms`, ms(maxInit), maxInit <= TARGETS.initMs],
         ]
       : []),
+    ...pasTarget(s.pas),
   ] as [string, string, string, boolean][];
   out.push(
     table([
@@ -1120,6 +1127,7 @@ function print(
       idempotencyKey: options.idempotencyKey,
       dataDir: options.base ? null : options.dataParent,
     },
+    pasSubmit: pasJson(s.pas),
     throughput: {
       determinationsPerSecond: round(s.determinationsPerSecond, 1),
       visitReReviewsPerSecond: round(s.visitsPerSecond, 1),

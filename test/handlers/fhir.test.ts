@@ -3,13 +3,22 @@ import './env.js';
 // A short wait, so the test sees $submit give up on a workflow that has not decided (SPEC 8: A4, queued).
 process.env.PAS_SUBMIT_WAIT_MS = '60';
 
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { createHash } from 'node:crypto';
+import { SendTaskSuccessCommand, StartExecutionCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { pasBundle } from '../fhir/bundles.js';
 import { r4IssuesDeep } from '../fhir/validator.js';
 import { ORDERING_NPI, RENDERING_NPI, referralBody, TODAY } from '../fixtures.js';
-import { answer, apiEvent, CLAIMS, storedReferral, transactItems, useAwsMocks } from './support.js';
+import {
+  answer,
+  apiEvent,
+  CLAIMS,
+  REFERRAL_ID,
+  storedReferral,
+  transactItems,
+  useAwsMocks,
+} from './support.js';
 
 const { ddb, sfn } = useAwsMocks();
 const { handler } = await import('../../functions/api-fhir/index.js');
@@ -86,5 +95,97 @@ describe('api-fhir $submit', () => {
     expect(res.status).toBe(403);
     expect(res.body.resourceType).toBe('OperationOutcome');
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+});
+
+describe('api-fhir Claim update (SPEC 8, 10)', () => {
+  const claimHash = (value: string) =>
+    createHash('sha256').update(`urn:trnorg:1234567890|${value}`).digest('hex');
+  const { clinical: _none, ...withoutClinical } = storedReferral().request;
+  // The first request (C-42) is known and waits for its questionnaire with the workflow's token.
+  const pending = () =>
+    storedReferral({
+      status: 'PENDING_INFORMATION',
+      request: withoutClinical,
+      reasons: ['INFORMATION_REQUESTED'],
+      lines: [
+        {
+          cpt: '97124',
+          unitsPerVisit: 1,
+          status: 'PENDING_REVIEW',
+          reasons: ['INFORMATION_REQUESTED'],
+          separatelyPayable: true,
+        },
+      ],
+      authorization: undefined,
+      decidedAt: undefined,
+      decidedBy: undefined,
+      informationTaskToken: 'token-1',
+      informationRequests: [
+        {
+          round: 0,
+          requestedAt: '2026-11-20T10:00:01.000Z',
+          requestedBy: 'system',
+          requested: [{ code: 'CLINICAL_NOTES', text: 'the questionnaire' }],
+          dueAt: '2026-12-04T10:00:01.000Z',
+          pausedDecisionDueAt: '2026-11-23T10:00:00.000Z',
+        },
+      ],
+    });
+  const known = (input: { Key: { PK: string; SK: string } }) => {
+    if (input.Key.PK === `IDEMPOTENCY#PAS#P-100#${claimHash('C-42')}`)
+      return {
+        Item: {
+          bodyHash: 'first',
+          expiresAt: 4_000_000_000,
+          response: {
+            referralId: REFERRAL_ID,
+            echo: { claimIdentifiers: [], items: [], memberId: 'M-1001' },
+          },
+        },
+      };
+    return input.Key.SK === 'REFERRAL' ? { Item: pending() } : {};
+  };
+  const update = () =>
+    pasBundle({
+      claimId: 'C-43',
+      updates: 'C-42',
+      memberId: withoutClinical.memberId,
+      renderingProviderNpi: withoutClinical.renderingProviderNpi,
+      orderingProviderNpi: withoutClinical.orderingProviderNpi,
+      urgency: withoutClinical.urgency,
+      startDate: withoutClinical.startDate,
+      requestedVisits: withoutClinical.requestedVisits,
+      diagnoses: withoutClinical.diagnoses,
+      cpts: withoutClinical.services.map((s) => s.cpt),
+      clinical: referralBody().clinical,
+    });
+
+  it('merges the QuestionnaireResponse into the case and resumes the waiting workflow with its token', async () => {
+    ddb.on(GetCommand).callsFake(known);
+    const res = await submit(update());
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // The (mocked) workflow has not re-evaluated within the wait: still pended (A4).
+    expect(res.body.entry[0].resource.outcome).toBe('queued');
+    expect(r4IssuesDeep(res.body)).toEqual([]);
+    const sends = sfn.commandCalls(SendTaskSuccessCommand);
+    expect(sends).toHaveLength(1);
+    expect(sends[0]?.args[0].input.taskToken).toBe('token-1');
+    expect(JSON.parse(sends[0]?.args[0].input.output ?? '')).toEqual({ referralId: REFERRAL_ID, round: 1 });
+    const written = transactItems(ddb, 0).find((i) => i.Put?.Item?.SK === 'REFERRAL')?.Put?.Item;
+    expect(written?.request.clinical.purpose).toBe('rehabilitation');
+    expect(written).not.toHaveProperty('informationTaskToken');
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('a workflow that no longer waits (its 14 days ran out) is a 409 and the referral is put back', async () => {
+    ddb.on(GetCommand).callsFake(known);
+    sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'timed out', $metadata: {} }));
+    const res = await submit(update());
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ resourceType: 'OperationOutcome' });
+    const restored = transactItems(ddb, 1).find((i) => i.Put?.Item?.SK === 'REFERRAL')?.Put?.Item;
+    expect(restored?.informationTaskToken).toBe('token-1');
+    expect(restored?.request).not.toHaveProperty('clinical');
   });
 });

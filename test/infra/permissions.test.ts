@@ -71,9 +71,13 @@ describe('least privilege', () => {
     expect(refId(targets[0]?.RoleArn)).toBe(others[0]?.[0]);
   });
 
-  it('lets only the decision handler (api-reviews) and the information answer (api-referrals) send task results', () => {
+  it('lets only the decision handler (api-reviews) and the information answer (api-referrals, and api-fhir for a PAS Claim update) send task results', () => {
     for (const action of ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']) {
-      expect([...holdersOf(action).keys()].sort(), action).toEqual(['api-referrals', 'api-reviews']);
+      expect([...holdersOf(action).keys()].sort(), action).toEqual([
+        'api-fhir',
+        'api-referrals',
+        'api-reviews',
+      ]);
     }
   });
 
@@ -221,6 +225,7 @@ describe('least privilege', () => {
       // The stream mapping's poller lists streams; IAM has no narrower resource for ListStreams.
       'notify-publish: dynamodb:ListStreams',
       'api-referrals: states:SendTaskFailure,states:SendTaskHeartbeat,states:SendTaskSuccess',
+      'api-fhir: states:SendTaskFailure,states:SendTaskHeartbeat,states:SendTaskSuccess',
       `AuthorizationWorkflow: ${sfnLogDelivery}`,
       `AuthorizationWorkflow: ${sfnXray}`,
       `ContinuationReviewWorkflow: ${sfnLogDelivery}`,

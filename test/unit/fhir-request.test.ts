@@ -72,7 +72,69 @@ describe('PAS request Bundle → SPEC 4.1 referral (SPEC 8 reading rules)', () =
 
   it('reads Claim.related.claim as an update of the request it names', () => {
     const read = readPasRequest(pasBundle(aCase({ claimId: 'C-2', updates: 'C-1' })));
-    expect(read.updates).toEqual({ identifier: { system: 'urn:trnorg:1234567890', value: 'C-1' } });
+    expect(read.updates).toEqual({
+      identifiers: [{ system: 'urn:trnorg:1234567890', value: 'C-1' }],
+      path: 'Bundle.entry[0].resource.related[0].claim',
+    });
+  });
+
+  it('reads an update whose related.claim references the prior Claim inside the Bundle, as the IG sends it', () => {
+    const bundle = pasBundle(aCase({ claimId: 'C-2' }));
+    const update = bundle.entry[0]?.resource as Record<string, unknown>;
+    update.related = [
+      {
+        relationship: { coding: [{ code: 'prior' }] },
+        claim: { reference: 'Claim/claim-prior' },
+      },
+    ];
+    bundle.entry.push({
+      fullUrl: 'https://clinic.example.org/fhir/Claim/claim-prior',
+      resource: {
+        ...update,
+        id: 'claim-prior',
+        identifier: [{ system: 'urn:x', value: 'C-1' }],
+        related: [],
+      },
+    } as never);
+    expect(readPasRequest(bundle).updates?.identifiers).toEqual([{ system: 'urn:x', value: 'C-1' }]);
+
+    // A reference that names nothing inside the Bundle is a 422 at related.claim.
+    update.related = [{ claim: { reference: 'Claim/elsewhere' } }];
+    expect(detailsOf(() => readPasRequest(bundle)).map((d) => d.field)).toEqual([
+      'Bundle.entry[0].resource.related[0].claim',
+    ]);
+  });
+
+  it('refuses what it does not do: a cancelled item or a cancelled request (PASClaimUpdate), naming the element', () => {
+    const bundle = pasBundle(aCase({ claimId: 'C-2', updates: 'C-1', cpts: ['97124', '97140'] }));
+    const claim = bundle.entry[0]?.resource as { item: Record<string, unknown>[]; extension?: unknown[] };
+    const infoCancelled =
+      'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/modifierextension-infoCancelled';
+    (claim.item[1] as Record<string, unknown>).modifierExtension = [
+      { url: infoCancelled, valueBoolean: true },
+    ];
+    claim.extension = [
+      {
+        url: 'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-certificationType',
+        valueCodeableConcept: { coding: [{ system: 'https://codesystem.x12.org/005010/1322', code: '3' }] },
+      },
+    ];
+    expect(detailsOf(() => readPasRequest(bundle)).map((d) => d.field)).toEqual([
+      'Bundle.entry[0].resource.item[1].modifierExtension',
+      'Bundle.entry[0].resource.extension[0]',
+    ]);
+  });
+
+  it('ignores a QuestionnaireResponse whose supportingInfo entry an update cancelled', () => {
+    const bundle = pasBundle(aCase({ claimId: 'C-2', updates: 'C-1' }));
+    const claim = bundle.entry[0]?.resource as { supportingInfo: Record<string, unknown>[] };
+    (claim.supportingInfo[0] as Record<string, unknown>).modifierExtension = [
+      {
+        url: 'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/modifierextension-infoCancelled',
+        valueBoolean: true,
+      },
+    ];
+    expect(readPasRequest(bundle).hasQuestionnaireResponse).toBe(false);
   });
 
   it('names each missing element with a FHIRPath from the Bundle', () => {

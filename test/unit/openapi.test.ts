@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../../infra/constructs/api.js';
+import { answer as answerAs } from '../../shared/answer.js';
 import { buildOpenApiDocument, OPERATIONS, openApiDocument } from '../../shared/openapi.js';
 import { answer, HealthResponseSchema } from '../../shared/responses.js';
 
@@ -154,5 +155,9 @@ describe('the OpenAPI document (SPEC 14)', () => {
     expect(answer(HealthResponseSchema, { status: 'ok' as const })).toEqual({ status: 'ok' });
     // @ts-expect-error: a wrong answer does not compile
     answer(HealthResponseSchema, { status: 'up' as const });
+    // The handlers' form names the schema by type only, so their bundles need not build it.
+    expect(answerAs<typeof HealthResponseSchema>()({ status: 'ok' as const })).toEqual({ status: 'ok' });
+    // @ts-expect-error: a wrong answer does not compile
+    answerAs<typeof HealthResponseSchema>()({ status: 'up' as const });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/errors.js';
 import { isValidNpi, npiCheckDigit } from '../../shared/npi.js';
-import { parseReferral, parseVisit, ReviewDecisionSchema } from '../../shared/schemas.js';
+import { parseCase, parseReferral, parseVisit, ReviewDecisionSchema } from '../../shared/schemas.js';
 import { referralBody, TODAY, visitBody } from '../fixtures.js';
 
 function detailsOf(fn: () => unknown) {
@@ -70,6 +70,15 @@ describe('referral body', () => {
     const run = () => parseReferral(referralBody({ startDate }), TODAY);
     if (ok) expect(run).not.toThrow();
     else expect(detailsOf(run)).toEqual(['startDate']);
+  });
+  it('a case (a PAS request without its QuestionnaireResponse) may lack clinical; POST /referrals may not', () => {
+    const { clinical: _none, ...withoutClinical } = referralBody();
+    expect(parseCase(withoutClinical, TODAY)).not.toHaveProperty('clinical');
+    expect(detailsOf(() => parseReferral(withoutClinical, TODAY))).toEqual(['clinical']);
+    // The same date rules apply to a case.
+    expect(detailsOf(() => parseCase({ ...withoutClinical, startDate: '2027-05-22' }, TODAY))).toEqual([
+      'startDate',
+    ]);
   });
   it('rejects an outcome score outside its instrument range', () => {
     const base = referralBody();

@@ -21,6 +21,7 @@ import {
   tokens,
   type VisitRun,
 } from './load.js';
+import { type PasRun, runPasSubmits } from './pas-load.js';
 
 export interface DriverStart {
   t: 'start';
@@ -32,6 +33,8 @@ export interface DriverStart {
   parentCompletion: boolean;
   warm: PlannedReferral[];
   planned: PlannedReferral[];
+  /** `$submit`s in the `pas` phase (SPEC 8), before the referral phase; 0 for none. */
+  pasSubmits?: number;
 }
 
 export type ToDriver =
@@ -49,6 +52,7 @@ export type FromDriver =
       requests: Record<string, number>;
       retries: Record<string, number>;
       retryReasons: Record<string, number>;
+      pas?: PasRun;
     }
   | { t: 'error'; message: string };
 
@@ -102,6 +106,15 @@ async function run(start: DriverStart) {
       const wApproved = w.filter((r) => r.planned.category === 'approve' && r.referralId && r.doneAt);
       await runVisits(client, t, wApproved, Math.min(start.visits, 2), start.concurrency, completion);
     }
+    await phase('pas');
+    client.phase = 'pas';
+    const pas = await runPasSubmits(
+      client,
+      t.portal,
+      start.pasSubmits ?? 0,
+      start.concurrency,
+      `${process.pid}-${Date.now().toString(36)}`,
+    );
     await phase('referrals');
     client.phase = 'referrals';
     const referrals = await runReferrals(client, t, start.planned, start.concurrency, completion);
@@ -119,6 +132,7 @@ async function run(start: DriverStart) {
       requests: Object.fromEntries(client.requests),
       retries: Object.fromEntries(client.retries),
       retryReasons: Object.fromEntries(client.retryReasons),
+      pas,
     });
   } finally {
     client.close();
