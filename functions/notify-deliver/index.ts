@@ -2,13 +2,13 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { dynamoClient } from '../../shared/aws/dynamodb.js';
 import { kmsSecretBox, sqsDeliveryQueue } from '../../shared/aws/notify-clients.js';
+import { tableRepository } from '../../shared/aws/runtime.js';
 import { NotificationStore } from '../../shared/data/notifications.js';
 import { readEnv, TableEnv } from '../../shared/env.js';
 import { systemClock } from '../../shared/model.js';
-import { subscriptionNotification } from '../../shared/notify/fhir-subscriptions.js';
 import { postJson } from '../../shared/notify/http-post.js';
 import { logger } from '../../shared/observability.js';
-import { handleNotificationMessage } from '../../shared/usecases/notifications.js';
+import { handleNotificationMessage, pasSubscriptionPayload } from '../../shared/usecases/notifications.js';
 
 const env = readEnv({
   ...TableEnv,
@@ -23,23 +23,32 @@ const deps = {
   secrets: kmsSecretBox(env.SECRET_KEY_ID),
   queue: sqsDeliveryQueue(env.NOTIFICATION_QUEUE_URL),
   post: postJson,
-  fhirPayload: subscriptionNotification,
+  fhirPayload: pasSubscriptionPayload(tableRepository(), systemClock),
 };
 
-/** Notification queue consumer: partial batch failures, so one endpoint's retry leaves the rest alone. */
+/**
+ * Notification queue consumer: partial batch failures, so one endpoint's retry leaves the rest alone.
+ * The records of a batch are independent (each is one event for one endpoint, or one fan-out), so they
+ * run side by side: a batch costs its slowest receiver, not the sum of them.
+ */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-  for (const record of event.Records) {
-    try {
-      const outcome = await handleNotificationMessage(deps, record.body, {
-        receiptHandle: record.receiptHandle,
-        receiveCount: Number(record.attributes.ApproximateReceiveCount ?? '1'),
-      });
-      if (outcome === 'retry') batchItemFailures.push({ itemIdentifier: record.messageId });
-    } catch (err) {
-      logger.error('notification message failed', { messageId: record.messageId, error: err as Error });
-      batchItemFailures.push({ itemIdentifier: record.messageId });
-    }
-  }
-  return { batchItemFailures };
+  const failed = await Promise.all(
+    event.Records.map(async (record) => {
+      try {
+        const outcome = await handleNotificationMessage(deps, record.body, {
+          receiptHandle: record.receiptHandle,
+          receiveCount: Number(record.attributes.ApproximateReceiveCount ?? '1'),
+        });
+        return outcome === 'retry';
+      } catch (err) {
+        logger.error('notification message failed', { messageId: record.messageId, error: err as Error });
+        return true;
+      }
+    }),
+  );
+  return {
+    batchItemFailures: event.Records.filter((_, i) => failed[i]).map((r) => ({
+      itemIdentifier: r.messageId,
+    })),
+  };
 };

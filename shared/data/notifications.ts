@@ -145,19 +145,27 @@ export class NotificationStore {
     return (await this.query(portalId, 'SUBSCRIPTION#')) as SubscriptionRecord[];
   }
 
-  /** Counts one more event on the subscription (the status Parameters' eventsSinceSubscriptionStart). */
-  async countSubscriptionEvent(portalId: string, id: string): Promise<number> {
-    const res = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: notificationKeys.subscription(portalId, id),
-        UpdateExpression: 'ADD eventsSinceSubscriptionStart :one',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':one': 1 },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    return Number(res.Attributes?.eventsSinceSubscriptionStart ?? 1);
+  /**
+   * Counts one more event on the subscription (the status Parameters' eventsSinceSubscriptionStart);
+   * undefined when the subscription is gone (deleted since the delivery was read).
+   */
+  async countSubscriptionEvent(portalId: string, id: string): Promise<number | undefined> {
+    try {
+      const res = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: notificationKeys.subscription(portalId, id),
+          UpdateExpression: 'ADD eventsSinceSubscriptionStart :one',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(res.Attributes?.eventsSinceSubscriptionStart ?? 1);
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return undefined;
+      throw err;
+    }
   }
 
   /**

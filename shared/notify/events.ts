@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import type { ReferralRecord } from '../model.js';
+import type { AppealRecord, ReferralRecord } from '../model.js';
 
 /** SPEC 9's JSON webhook event types. */
 export const NOTIFICATION_TYPES = [
@@ -49,6 +49,7 @@ type ReferralImage = Pick<ReferralRecord, 'referralId' | 'portalId' | 'reasons' 
     NonNullable<ReferralRecord['authorization']>,
     'status' | 'reasons' | 'visitsAuthorized'
   >;
+  appeals?: Pick<AppealRecord, 'appealId' | 'subject' | 'status' | 'decidedAt'>[];
 };
 
 /**
@@ -95,13 +96,27 @@ export function notificationsForChange(
   const now = after.authorization;
   if (now) {
     const reasons = now.reasons ?? [];
-    if (now.status !== was?.status) {
-      if ((AUTHORIZATION_CHANGES as readonly string[]).includes(now.status)) {
-        raise('authorization.changed', now.status, reasons);
-      }
-    } else if (now.status === 'ACTIVE' && was && now.visitsAuthorized > was.visitsAuthorized) {
-      raise('authorization.changed', 'EXTENDED', reasons);
+    // More visits on an authorization that stayed in force (a re-review's EXTEND, a reviewer's
+    // CONTINUE from PENDING_REVIEW) is an extension; any other new status is announced as itself.
+    const extended =
+      now.status === 'ACTIVE' &&
+      (was?.status === 'ACTIVE' || was?.status === 'PENDING_REVIEW') &&
+      now.visitsAuthorized > was.visitsAuthorized;
+    if (extended) raise('authorization.changed', 'EXTENDED', reasons);
+    else if (
+      now.status !== was?.status &&
+      (AUTHORIZATION_CHANGES as readonly string[]).includes(now.status)
+    ) {
+      raise('authorization.changed', now.status, reasons);
     }
+  }
+  // SPEC 11: an appeal that this write decided (OPEN before, OVERTURNED or UPHELD now).
+  for (const appeal of after.appeals ?? []) {
+    if (appeal.status === 'OPEN') continue;
+    const prior = before?.appeals?.find((a) => a.appealId === appeal.appealId);
+    if (prior && prior.status !== 'OPEN') continue;
+    const reasons = appeal.subject === 'AUTHORIZATION_STOP' ? (now?.reasons ?? []) : (after.reasons ?? []);
+    raise('appeal.decided', appeal.status, reasons, appeal.decidedAt ?? occurredAt);
   }
   return out;
 }

@@ -58,41 +58,18 @@ export function subscriptionResource(
   };
 }
 
+/** One entry of the PAS response Bundle: its resource and the fullUrl its references resolve against. */
+export interface PasEntry {
+  fullUrl: string;
+  resource: Record<string, unknown> & { resourceType: string; id?: string };
+}
+
 /**
  * The resources a full-resource notification carries after the status Parameters: the PAS
- * response for the referral. The seam for shared/fhir's PAS response builder; until it is wired,
- * a ClaimResponse holding what the event says (ids, outcome and reason codes).
+ * response Bundle's entries for the event's referral (ClaimResponse first), as shared/fhir builds
+ * them for `$submit` and `$inquire` (wired in shared/usecases/notifications.ts).
  */
-export type PasResources = (event: NotificationEvent) => Promise<Record<string, unknown>[]>;
-
-const REVIEW_ACTION: Record<string, string> = {
-  APPROVED: 'A1',
-  PARTIALLY_APPROVED: 'A2',
-  DENIED: 'A3',
-  PENDING_REVIEW: 'A4',
-  PENDING_INFORMATION: 'A4',
-};
-
-export const eventClaimResponse: PasResources = async (event) => [
-  {
-    resourceType: 'ClaimResponse',
-    id: event.referralId,
-    status: 'active',
-    type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/claim-type', code: 'professional' }] },
-    use: 'preauthorization',
-    patient: { identifier: { value: 'not-disclosed' } },
-    created: event.occurredAt,
-    insurer: { display: 'Health plan' },
-    outcome: REVIEW_ACTION[event.status] === 'A4' ? 'queued' : 'complete',
-    preAuthRef: event.referralId,
-    extension: event.reasons.length
-      ? event.reasons.map((code) => ({
-          url: 'https://prior-auth.example/fhir/StructureDefinition/reason-code',
-          valueCode: code,
-        }))
-      : undefined,
-  },
-];
+export type PasResources = (event: NotificationEvent) => Promise<PasEntry[]>;
 
 /** SubscriptionStatus `Parameters` (Backport IG, R4) for one event-notification or handshake. */
 export function statusParameters(
@@ -121,12 +98,17 @@ export function statusParameters(
   return { resourceType: 'Parameters', id: randomUUID(), parameter };
 }
 
-/** A `history` Bundle: the status Parameters first, then the resources (full-resource content). */
+/**
+ * A `history` Bundle: the status Parameters first, then the resources (full-resource content),
+ * each with the request and response a history entry must carry (R4 bdl-3, bdl-4).
+ */
 export function notificationBundle(
   parameters: Record<string, unknown>,
-  resources: Record<string, unknown>[],
+  entries: readonly PasEntry[],
   timestamp: string,
 ): Record<string, unknown> {
+  const subscription = (parameters.parameter as { valueReference?: { reference: string } }[])[0]
+    ?.valueReference?.reference;
   return {
     resourceType: 'Bundle',
     id: randomUUID(),
@@ -136,16 +118,13 @@ export function notificationBundle(
       {
         fullUrl: `urn:uuid:${parameters.id}`,
         resource: parameters,
-        request: {
-          method: 'GET',
-          url: `Subscription/${(parameters.parameter as { valueReference?: { reference: string } }[])[0]?.valueReference?.reference.split('/')[1]}/$status`,
-        },
+        request: { method: 'GET', url: `${subscription}/$status` },
         response: { status: '200' },
       },
-      ...resources.map((r) => ({
-        fullUrl: `urn:uuid:${r.id}`,
-        resource: r,
-        request: { method: 'PUT', url: `${r.resourceType}/${r.id}` },
+      ...entries.map(({ fullUrl, resource }) => ({
+        fullUrl,
+        resource,
+        request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` },
         response: { status: '200' },
       })),
     ],
@@ -159,16 +138,14 @@ export function makeSubscriptionNotification(pas: PasResources) {
     event: NotificationEvent,
     eventNumber: number,
   ): Promise<Record<string, unknown>> => {
-    const resources = await pas(event);
-    const focus = resources[0];
+    const entries = await pas(event);
+    const focus = entries[0];
     const parameters = statusParameters(
       { subscriptionId: subscription.subscriptionId, status: 'active' },
       'event-notification',
       eventNumber,
-      focus ? { reference: `${focus.resourceType}/${focus.id}`, timestamp: event.occurredAt } : undefined,
+      focus ? { reference: focus.fullUrl, timestamp: event.occurredAt } : undefined,
     );
-    return notificationBundle(parameters, resources, event.occurredAt);
+    return notificationBundle(parameters, entries, event.occurredAt);
   };
 }
-
-export const subscriptionNotification = makeSubscriptionNotification(eventClaimResponse);

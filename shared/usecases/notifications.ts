@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import type { DeliveryRecord, NotificationStore, SubscriptionRecord } from '../data/notifications.js';
+import type { Repository } from '../data/repository.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { Caller, Clock } from '../model.js';
 import { MAX_ATTEMPTS, retryDelaySeconds } from '../notify/backoff.js';
@@ -13,7 +14,9 @@ import {
   NotificationEventSchema,
 } from '../notify/events.js';
 import {
+  makeSubscriptionNotification,
   notificationBundle,
+  type PasEntry,
   payloadContent,
   SubscriptionRequestSchema,
   statusParameters,
@@ -22,6 +25,7 @@ import {
 import type { PostResult } from '../notify/http-post.js';
 import { newWebhookSecret, signatureHeader } from '../notify/signing.js';
 import { parseOrThrow } from '../schemas.js';
+import { currentPasResponse } from './pas.js';
 
 /** Encrypts and decrypts webhook secrets (KMS under the data key on AWS). */
 export interface SecretBox {
@@ -48,6 +52,22 @@ export type SubscriptionPayload = (
   event: NotificationEvent,
   eventNumber: number,
 ) => Promise<Record<string, unknown>>;
+
+/**
+ * SPEC 9's full-resource FHIR notification: the status Parameters, then the PAS response Bundle's
+ * entries for the referral as it stands when the notification is sent (the same builder as `$submit`
+ * and `$inquire`). A referral that cannot be read fails the attempt, which is retried.
+ */
+export function pasSubscriptionPayload(repo: Repository, clock: Clock): SubscriptionPayload {
+  return makeSubscriptionNotification(async (event): Promise<PasEntry[]> => {
+    const bundle = await currentPasResponse(repo, event.referralId, clock.now().toISOString());
+    if (!bundle) throw new NotFoundError(`Referral ${event.referralId}`);
+    return (bundle.entry ?? []).map((e) => ({
+      fullUrl: e.fullUrl ?? `urn:uuid:${randomUUID()}`,
+      resource: e.resource as PasEntry['resource'],
+    }));
+  });
+}
 
 export interface NotifyDeps {
   store: NotificationStore;
@@ -252,6 +272,11 @@ async function deliverOne(
     }
     url = subscription.endpoint;
     const number = await deps.store.countSubscriptionEvent(portalId, subscriptionId);
+    if (number === undefined) {
+      // Deleted between the read and the count: nothing more goes to it.
+      await deps.store.recordAttempt(key, undefined, 'CANCELLED', undefined);
+      return 'done';
+    }
     body = JSON.stringify(await deps.fhirPayload(subscription, event, number));
     headers['content-type'] = 'application/fhir+json';
   }

@@ -238,9 +238,28 @@ export async function getPasClaimResponse(deps: PasDeps, caller: Caller, id: str
   } catch {
     throw new NotFoundError(`ClaimResponse ${id}`);
   }
-  const stored = await deps.repo.getIdempotency(RESPONSE_SCOPE, id);
-  const echo = stored ? (stored.response as ResponseRecord).echo : echoOfJson(referral);
-  return respond(deps, referral, echo).entry?.[0]?.resource as ClaimResponse;
+  return respond(deps, referral, await echoFor(deps.repo, referral)).entry?.[0]?.resource as ClaimResponse;
+}
+
+/** The request as the response echoes it: the PAS Claim's, or a JSON referral's services. */
+async function echoFor(repo: Repository, referral: ReferralRecord): Promise<PasEcho> {
+  const stored = await repo.getIdempotency(RESPONSE_SCOPE, referral.referralId);
+  return stored ? (stored.response as ResponseRecord).echo : echoOfJson(referral);
+}
+
+/**
+ * The PAS response Bundle for a referral as it stands now, or undefined when there is no such
+ * referral: what a full-resource FHIR notification carries (SPEC 9). No caller check: the
+ * notification goes only to the owning portal's subscriptions.
+ */
+export async function currentPasResponse(
+  repo: Repository,
+  referralId: string,
+  now: string,
+): Promise<Bundle | undefined> {
+  const referral = await repo.getReferral(referralId);
+  if (!referral) return undefined;
+  return pasResponseBundle(determinationOf(referral), await echoFor(repo, referral), { now });
 }
 
 /** What a Claim update may change: the SPEC 10 answer's fields. Anything else needs a new request. */

@@ -24,6 +24,7 @@ import { type BundleReport, measureBundles } from './system/bundles.js';
 import { renderChart } from './system/chart.js';
 import { type Collector, createCollector, type InvocationRecord, type Outcome } from './system/collector.js';
 import { type CpuSample, coresBetween, cpuSample } from './system/cpu.js';
+import { type DeliveryReport, deliveryJson, deliveryTable, measureDelivery } from './system/delivery.js';
 import type { DriverStart, FromDriver, ToDriver } from './system/driver.js';
 import { type FloorResult, measureFloor } from './system/floor.js';
 import { type Category, planReferrals, type ReferralRun, type VisitRun } from './system/load.js';
@@ -78,6 +79,8 @@ interface Options {
   dataParent: string;
   /** Portals send an Idempotency-Key with each referral (SPEC 4); `--no-idempotency-key` leaves it out. */
   idempotencyKey: boolean;
+  /** Referrals whose webhook delivery is timed after the main phases (0: none). */
+  delivery: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -94,6 +97,7 @@ function parseOptions(argv: string[]): Options {
     timeoutMs: 30_000,
     dataParent: defaultDataParent(),
     idempotencyKey: true,
+    delivery: 100,
   };
   const int = (flag: string, v: string | undefined, min: number) => {
     const n = Number(v);
@@ -151,6 +155,9 @@ function parseOptions(argv: string[]): Options {
       case '--no-idempotency-key':
         o.idempotencyKey = false;
         break;
+      case '--delivery':
+        o.delivery = int(flag, value(), 0);
+        break;
       case '--data-dir':
         o.dataParent = resolve(String(value()));
         break;
@@ -161,7 +168,8 @@ function parseOptions(argv: string[]): Options {
             '                 [--no-floor] [--no-bundles] [--init-runs 5] [--chart PATH | --no-chart] [--timeout 30000]\n' +
             '                 [--profile out.cpuprofile]   (CPU profile of the measured phases)\n' +
             '                 [--data-dir DIR]             (parent of the throwaway DynamoDB Local data; default /dev/shm)\n' +
-            '                 [--no-idempotency-key]       (submit referrals without an Idempotency-Key header)',
+            '                 [--no-idempotency-key]       (submit referrals without an Idempotency-Key header)\n' +
+            '                 [--delivery 100]             (referrals timed to their webhook delivery; 0: none)',
         );
         process.exit(0);
         break;
@@ -409,6 +417,16 @@ async function main() {
         loadAverageAfter: loadavg().map((l) => round(l, 2)),
       },
     });
+    const delivery = options.delivery
+      ? await measureDelivery({
+          baseUrl,
+          n: options.delivery,
+          concurrency: 4,
+          timeoutMs: options.timeoutMs,
+          runId,
+          log,
+        })
+      : undefined;
     if (stack) {
       await stack.stop();
       stack = undefined;
@@ -421,7 +439,7 @@ async function main() {
       bundles = await measureBundles({ runs: options.initRuns, log });
     }
     const durationSeconds = (performance.now() - benchStart) / 1000;
-    print(report, bundles, options, durationSeconds, profileRows);
+    print(report, bundles, options, durationSeconds, profileRows, delivery);
     // A request that got no answer or no outcome even after the retries is a lost referral or visit.
     if (report.failures.length > 0) {
       log(`${report.failures.length} requests lost: the run fails`);
@@ -796,6 +814,7 @@ function print(
   options: Options,
   durationSeconds: number,
   profileRows?: string[][],
+  delivery?: DeliveryReport,
 ) {
   const auto = s.rows.find((r) => r.label === 'automatic determination')!;
   const visit = s.rows.find((r) => r.label === 'visit re-review')!;
@@ -964,6 +983,7 @@ function print(
     );
   }
   if (profileRows) out.push(table(profileRows), '');
+  if (delivery) out.push(deliveryTable(delivery), '');
   if (bundles) {
     out.push(
       table(
@@ -1225,6 +1245,7 @@ function print(
       targets.map(([name, goal, measured, met]) => [name, { goal, measured, met }]),
     ),
     goals: goals.map((g) => ({ figure: g.figure, value: g.value, goal: g.goal, met: g.met })),
+    delivery: delivery ? deliveryJson(delivery) : null,
     durationSeconds: round(durationSeconds, 1),
   };
   process.stdout.write(`${out.join('\n')}\n${JSON.stringify(json)}\n`);

@@ -1,69 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../infra/local/demo-data.js';
 import { eventually, inDays, referral, visit } from './helpers.js';
+import { localRunner } from './runner.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'prior-auth-crash-'));
-let child: ChildProcess | undefined;
-let base = '';
+const runner = localRunner('prior-auth-crash-');
+const { dataDir } = runner;
+const call = runner.call;
+const token = (user: keyof typeof DEMO_USERS) => runner.token(DEMO_USERS[user]);
 
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-  });
-}
-
-/** Starts `npm start`'s entry point as its own process, as a user would, and waits for its banner. */
-async function startRunner(port: number): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
-    env: { ...process.env, PORT: String(port), LOCAL_DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout?.on('data', (d) => {
-    out += d;
-  });
-  proc.stderr?.on('data', (d) => {
-    out += d;
-  });
-  await eventually(
-    async () => out.includes('local stack ready'),
-    90_000,
-    `the runner's banner (output so far: ${out.slice(-500)})`,
-  );
-  return proc;
-}
-
-async function call(method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-const token = async (user: keyof typeof DEMO_USERS) =>
-  (await call('POST', '/_local/token', undefined, DEMO_USERS[user])).body.token as string;
-
-afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGINT');
-    await new Promise((ok) => child?.once('exit', ok));
-  }
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => runner.dispose());
 
 describe('crash safety', () => {
   it(
@@ -72,9 +19,7 @@ describe('crash safety', () => {
       timeout: 240_000,
     },
     async () => {
-      const port = await freePort();
-      base = `http://127.0.0.1:${port}`;
-      child = await startRunner(port);
+      await runner.start();
       const portal = await token('portal');
       const reviewer = await token('reviewerMd');
 
@@ -96,10 +41,9 @@ describe('crash safety', () => {
       const justAccepted = (await call('POST', '/referrals', portal, referral())).body.referralId;
 
       const dynamoPid = Number(readFileSync(join(dataDir, 'dynamodb', 'dynamodb.pid'), 'utf8'));
-      child.kill('SIGKILL');
-      await new Promise((ok) => child?.once('exit', ok));
+      await runner.kill('SIGKILL');
 
-      child = await startRunner(port);
+      await runner.start();
       // The old DynamoDB Local was replaced, not left running beside the new one.
       expect(() => process.kill(dynamoPid, 0)).toThrow();
 
@@ -137,8 +81,7 @@ describe('crash safety', () => {
 
       // Ctrl-C leaves no Java process behind.
       const pid = Number(readFileSync(join(dataDir, 'dynamodb', 'dynamodb.pid'), 'utf8'));
-      child.kill('SIGINT');
-      await new Promise((ok) => child?.once('exit', ok));
+      await runner.kill('SIGINT');
       await eventually(
         async () => {
           try {

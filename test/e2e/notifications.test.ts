@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../shared/notify/signing.js';
+import { r4IssuesDeep } from '../fhir/validator.js';
 import { type Api, eventually, referral, settled, startApi, submit } from './helpers.js';
 import { startReceiver } from './receiver.js';
 
@@ -126,6 +127,77 @@ describe('webhooks', () => {
     }
   });
 
+  it('tells the portal of an appeal decided: appeal.decided beside the new determination', async () => {
+    const receiver = await startReceiver();
+    try {
+      const secret = await registerWebhook('P-W4', receiver.url, ['referral.decided', 'appeal.decided']);
+      const token = await portal('P-W4');
+      const referralId = await submit(api, referral({}, { expectedImprovement: { withinWeeks: 13 } }), token);
+      const pending = await settled(api, referralId, 'PENDING_REVIEW');
+      const denied = await api.call('POST', `/reviews/${pending.reviews[0].reviewId}/decision`, {
+        token: await api.token('reviewerMd'),
+        body: { outcome: 'DENY', reasonCodes: ['A4_NOT_MET'], note: 'improvement not expected' },
+      });
+      expect(denied.status).toBe(200);
+      await settled(api, referralId, 'DENIED');
+      const filed = await api.call('POST', `/referrals/${referralId}/appeals`, {
+        token,
+        body: { urgency: 'expedited', note: 'new notes: she can now sit for an hour' },
+      });
+      expect(filed.status).toBe(202);
+      const reviewer = await api.token('reviewerPt');
+      const item = await eventually(async () => {
+        const q = await api.call('GET', '/reviews?status=open', { token: reviewer });
+        return q.body.items.find(
+          (i: { referralId: string; kind: string }) => i.referralId === referralId && i.kind === 'APPEAL',
+        );
+      });
+      const decided = await api.call('POST', `/reviews/${item.reviewId}/decision`, {
+        token: reviewer,
+        body: { outcome: 'OVERTURN' },
+      });
+      expect(decided.status).toBe(200);
+
+      const events = () => receiver.received.map((r) => ({ ...r, event: JSON.parse(r.body) }));
+      const appealEvent = await eventually(
+        async () => events().find((r) => r.event.type === 'appeal.decided'),
+        15_000,
+        'the appeal.decided delivery',
+      );
+      expect(appealEvent.event).toEqual({
+        id: expect.stringMatching(/^evt-/),
+        type: 'appeal.decided',
+        occurredAt: expect.any(String),
+        referralId,
+        status: 'OVERTURNED',
+        reasons: expect.arrayContaining(['APPEAL_OVERTURNED']),
+      });
+      expect(
+        verifySignature(
+          secret,
+          String(appealEvent.headers['x-signature']),
+          appealEvent.body,
+          Math.floor(Date.now() / 1000),
+        ).ok,
+      ).toBe(true);
+      expect(appealEvent.body).not.toMatch(/sit for an hour|improvement not expected/);
+      await eventually(
+        async () =>
+          events().some((r) => r.event.type === 'referral.decided' && r.event.status === 'APPROVED'),
+        15_000,
+        'the overturned determination',
+      );
+      await new Promise((ok) => setTimeout(ok, 1000));
+      expect(
+        events()
+          .map((r) => `${r.event.type} ${r.event.status}`)
+          .sort(),
+      ).toEqual(['appeal.decided OVERTURNED', 'referral.decided APPROVED', 'referral.decided DENIED']);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
   it('refuses plain http to a public host and a body that is not a webhook', async () => {
     const token = await portal('P-W3');
     const http = await api.call('PUT', '/portals/P-W3/webhook', {
@@ -216,11 +288,23 @@ describe('FHIR Subscriptions (R4 Backport, PAS topic)', () => {
           { name: 'type', valueCode: 'event-notification' },
         ]),
       );
+      // The PAS response itself (the builder $submit answers with), every resource valid R4.
+      expect(r4IssuesDeep(bundle)).toEqual([]);
+      expect(rest.map((r: { resourceType: string }) => r.resourceType)).toEqual([
+        'ClaimResponse',
+        'Patient',
+        'Organization',
+        'Practitioner',
+      ]);
       expect(rest[0]).toMatchObject({
         resourceType: 'ClaimResponse',
         preAuthRef: referralId,
         outcome: 'complete',
+        preAuthPeriod: { start: expect.any(String), end: expect.any(String) },
       });
+      expect(JSON.stringify(rest[0].item)).toMatch(/"A[12]"/);
+      // Ids and codes, not the diagnosis or the clinical findings the referral carries.
+      expect(notification.body).not.toMatch(/M54|lumbar|sitting|spasm/);
 
       expect((await api.call('DELETE', `/fhir/Subscription/${id}`, { token })).status).toBe(204);
       expect((await api.call('GET', `/fhir/Subscription/${id}`, { token })).status).toBe(404);

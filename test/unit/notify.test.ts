@@ -177,4 +177,88 @@ describe('notifications a referral change announces', () => {
       ['authorization.changed', 'STOPPED', ['NO_MEANINGFUL_PROGRESS']],
     ]);
   });
+  it('announces a reviewer CONTINUE with more visits as EXTENDED, one without as ACTIVE', () => {
+    const pending = {
+      ...base,
+      status: 'APPROVED',
+      authorization: { status: 'PENDING_REVIEW', reasons: ['NO_MEANINGFUL_PROGRESS'], visitsAuthorized: 8 },
+    };
+    const more = {
+      ...pending,
+      version: 2,
+      authorization: { status: 'ACTIVE', reasons: ['REVIEWER_CONTINUED'], visitsAuthorized: 12 },
+    };
+    expect(
+      notificationsForChange(pending as never, more as never, at).map((d) => [
+        d.event.status,
+        d.event.reasons,
+      ]),
+    ).toEqual([['EXTENDED', ['REVIEWER_CONTINUED']]]);
+    const same = { ...more, authorization: { ...more.authorization, visitsAuthorized: 8 } };
+    expect(notificationsForChange(pending as never, same as never, at).map((d) => d.event.status)).toEqual([
+      'ACTIVE',
+    ]);
+    // Reinstated after a stop (an appeal overturned) is ACTIVE again, not an extension.
+    const stopped = { ...pending, authorization: { ...pending.authorization, status: 'STOPPED' } };
+    expect(notificationsForChange(stopped as never, more as never, at).map((d) => d.event.status)).toEqual([
+      'ACTIVE',
+    ]);
+  });
+
+  it('announces an appeal decision once: the outcome with its reason codes, beside the new determination', () => {
+    const appeal = {
+      appealId: 'ap-1',
+      subject: 'DETERMINATION',
+      status: 'OPEN',
+      note: 'the member can barely sit',
+    };
+    const denied = {
+      ...base,
+      version: 3,
+      status: 'DENIED',
+      reasons: ['CRITERIA_NOT_MET'],
+      appeals: [appeal],
+    };
+    const overturned = {
+      ...denied,
+      version: 4,
+      status: 'APPROVED',
+      reasons: ['APPEAL_OVERTURNED'],
+      appeals: [{ ...appeal, status: 'OVERTURNED', decidedAt: '2026-12-02T09:00:00.000Z' }],
+    };
+    const out = notificationsForChange(denied as never, overturned as never, at);
+    expect(out.map((d) => [d.event.type, d.event.status, d.event.reasons, d.event.occurredAt])).toEqual([
+      ['referral.decided', 'APPROVED', ['APPEAL_OVERTURNED'], at],
+      ['appeal.decided', 'OVERTURNED', ['APPEAL_OVERTURNED'], '2026-12-02T09:00:00.000Z'],
+    ]);
+    expect(new Set(out.map((d) => d.event.id)).size).toBe(2);
+    expect(JSON.stringify(out)).not.toContain('sit');
+    // Filing it announced nothing; a later write leaves the decided appeal alone.
+    expect(notificationsForChange({ ...denied, appeals: [] } as never, denied as never, at)).toEqual([]);
+    expect(notificationsForChange(overturned as never, { ...overturned, version: 5 } as never, at)).toEqual(
+      [],
+    );
+
+    // A stop upheld: the decision stands, the reasons are the authorization's.
+    const stop = { ...appeal, subject: 'AUTHORIZATION_STOP' };
+    const stopped = {
+      ...base,
+      status: 'APPROVED',
+      authorization: { status: 'STOPPED', reasons: ['REVIEWER_STOPPED'], visitsAuthorized: 8 },
+      appeals: [stop],
+    };
+    const upheld = {
+      ...stopped,
+      version: 2,
+      authorization: { ...stopped.authorization, reasons: ['REVIEWER_STOPPED', 'APPEAL_UPHELD'] },
+      appeals: [{ ...stop, status: 'UPHELD' }],
+    };
+    expect(
+      notificationsForChange(stopped as never, upheld as never, at).map((d) => [
+        d.event.type,
+        d.event.status,
+        d.event.reasons,
+      ]),
+    ).toEqual([['appeal.decided', 'UPHELD', ['REVIEWER_STOPPED', 'APPEAL_UPHELD']]]);
+  });
 });
