@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -139,31 +139,23 @@ describe('DynamoDB Local', () => {
     expect(existsSync(join(dataDir, 'dynamodb.pid'))).toBe(false);
 
     const second = await start();
-    // The template gained an index since the data was created: it is added in place.
+    // The template gained an index since the data was created: the old data is refused, not migrated.
     const withNewIndex: LocalTable = {
       ...TABLE,
       definition: {
         ...TABLE.definition,
-        AttributeDefinitions: [
-          ...(TABLE.definition.AttributeDefinitions ?? []),
-          { AttributeName: 'gsi2pk', AttributeType: 'S' },
-        ],
         GlobalSecondaryIndexes: [
           ...(TABLE.definition.GlobalSecondaryIndexes ?? []),
           {
             IndexName: 'byMember',
-            KeySchema: [{ AttributeName: 'gsi2pk', KeyType: 'HASH' }],
+            KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }],
             Projection: { ProjectionType: 'KEYS_ONLY' },
           },
         ],
       },
     };
-    expect(await ensureTables(second.raw, [withNewIndex])).toEqual({ created: [], existing: ['Records'] });
-    const described = await second.raw.send(new DescribeTableCommand({ TableName: 'Records' }));
-    expect(described.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual([
-      'byMember',
-      'byStatus',
-    ]);
+    await expect(ensureTables(second.raw, [withNewIndex])).rejects.toThrow(/older template: delete/);
+    expect(await ensureTables(second.raw, [TABLE])).toEqual({ created: [], existing: ['Records'] });
 
     const meta = await second.doc.send(
       new GetCommand({ TableName: 'Records', Key: { pk: 'R#1', sk: 'META' } }),
@@ -192,8 +184,12 @@ describe('DynamoDB Local', () => {
   });
 
   it('explains in one sentence when Java is missing', async () => {
-    await expect(startDynamoDbLocal({ dataDir, java: join(dataDir, 'no-such-java') })).rejects.toThrow(
-      JAVA_REQUIRED_MESSAGE,
-    );
+    const path = process.env.PATH;
+    process.env.PATH = join(dataDir, 'no-java-here');
+    try {
+      await expect(startDynamoDbLocal({ dataDir })).rejects.toThrow(JAVA_REQUIRED_MESSAGE);
+    } finally {
+      process.env.PATH = path;
+    }
   });
 });
