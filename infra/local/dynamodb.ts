@@ -87,21 +87,16 @@ export async function startDynamoDbLocal(options: { dataDir: string }): Promise<
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ ...localDynamoDbConfig(endpoint), maxAttempts: 1 });
-  let gone = false;
-  void exited.then(() => {
-    gone = true;
-  });
+  const answers = () =>
+    client.send(new ListTablesCommand({}), { abortSignal: AbortSignal.timeout(1_000) }).then(
+      () => true,
+      () => false,
+    );
   try {
-    for (const deadline = Date.now() + 20_000; ; await sleep(150)) {
-      if (gone) throw new Error('DynamoDB Local exited during start-up.');
-      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer at ${endpoint} within 20 s.`);
-      const ok = await client
-        .send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(1_000) })
-        .then(
-          () => true,
-          () => false,
-        );
-      if (ok) break;
+    for (const deadline = Date.now() + 60_000; !(await answers()); await sleep(150)) {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error('DynamoDB Local exited during start-up.');
+      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer at ${endpoint} within 60 s.`);
     }
   } catch (err) {
     await stop();

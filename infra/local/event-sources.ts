@@ -8,24 +8,19 @@
  *   ReportBatchItemFailures, leaves the failed items to their visibility timeout.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dirname, join } from 'node:path';
 import {
   type _Record,
   DescribeStreamCommand,
   DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  ListStreamsCommand,
 } from '@aws-sdk/client-dynamodb-streams';
+import { localDynamoDbConfig } from './dynamodb.js';
 import { matchesPattern } from './eventbridge.js';
 import type { LocalSqs } from './sqs.js';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalEventSourceMapping } from './template.js';
-
-export type StreamMappingConfig = Omit<
-  Extract<LocalEventSourceMapping, { kind: 'dynamodb-stream' }>,
-  'logicalId' | 'kind'
->;
-export type SqsMappingConfig = Omit<Extract<LocalEventSourceMapping, { kind: 'sqs' }>, 'logicalId' | 'kind'>;
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalEventSourceMapping, type LocalModel } from './template.js';
 
 type Invoke = (functionLogicalId: string, event: unknown) => Promise<unknown>;
 
@@ -46,7 +41,7 @@ export interface RunningSource {
   stop(): Promise<void>;
 }
 
-/** Runs `poll` until stopped, `pauseMs` apart (after a poll that found work, at once). */
+/** Runs `poll` until stopped, `pauseMs` apart (at once after a poll that found work). */
 function pollLoop(
   name: string,
   pauseMs: number,
@@ -56,12 +51,10 @@ function pollLoop(
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
-      let busy = false;
-      try {
-        busy = await poll(() => stopped);
-      } catch (err) {
-        if (!stopped) log?.(`${name}: ${(err as Error).message}`);
-      }
+      const busy = await poll(() => stopped).catch((err: Error) => {
+        if (!stopped) log?.(`${name}: ${err.message}`);
+        return false;
+      });
       if (!busy) await sleep(pauseMs);
     }
   })();
@@ -73,25 +66,37 @@ function pollLoop(
   };
 }
 
-export function startStreamMapping(opts: {
-  mapping: StreamMappingConfig;
-  dynamo: DynamoDBClient;
-  streamsClient: DynamoDBStreamsClient;
-  checkpointFile: string;
-  invoke: Invoke;
+interface Deps {
+  dataDir: string;
+  dynamoEndpoint: string;
   sqs: LocalSqs;
-  /** Called after each handled batch, before the checkpoint (the local bus flushes its deliveries). */
-  beforeCheckpoint?: () => Promise<void>;
-  log?: (line: string) => void;
-}): RunningSource {
-  const { mapping, streamsClient: streams } = opts;
-  const checkpoints: Checkpoints = existsSync(opts.checkpointFile)
-    ? (JSON.parse(readFileSync(opts.checkpointFile, 'utf8')) as Checkpoints)
+  invoke: Invoke;
+  /** Called after each handled stream batch, before its checkpoint (the local bus flushes its deliveries). */
+  beforeCheckpoint: () => Promise<void>;
+  log: (line: string) => void;
+}
+
+/** Starts every event source mapping of the model: the table's stream and the notification queue. */
+export function startEventSources(model: LocalModel, deps: Deps): RunningSource {
+  const sources = model.eventSourceMappings.map((mapping) =>
+    mapping.kind === 'dynamodb-stream' ? startStreamMapping(mapping, deps) : startSqsMapping(mapping, deps),
+  );
+  return { stop: async () => void (await Promise.all(sources.map((s) => s.stop()))) };
+}
+
+function startStreamMapping(
+  mapping: Extract<LocalEventSourceMapping, { kind: 'dynamodb-stream' }>,
+  opts: Deps,
+): RunningSource {
+  const checkpointFile = join(opts.dataDir, 'streams', `${mapping.logicalId}.json`);
+  const streams = new DynamoDBStreamsClient(localDynamoDbConfig(opts.dynamoEndpoint));
+  const checkpoints: Checkpoints = existsSync(checkpointFile)
+    ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Checkpoints)
     : { positioned: mapping.startingPosition === 'TRIM_HORIZON', after: {} };
   const save = () => {
-    mkdirSync(dirname(opts.checkpointFile), { recursive: true });
-    writeFileSync(`${opts.checkpointFile}.tmp`, JSON.stringify(checkpoints));
-    renameSync(`${opts.checkpointFile}.tmp`, opts.checkpointFile);
+    mkdirSync(dirname(checkpointFile), { recursive: true });
+    writeFileSync(`${checkpointFile}.tmp`, JSON.stringify(checkpoints));
+    renameSync(`${checkpointFile}.tmp`, checkpointFile);
   };
 
   const lambdaRecord = (r: _Record) => ({
@@ -118,105 +123,80 @@ export function startStreamMapping(opts: {
       let error = '';
       for (let attempt = 0; attempt <= mapping.maximumRetryAttempts; attempt++) {
         if (stopped()) throw new Error('stopped before the batch was handled');
-        try {
-          await opts.invoke(mapping.functionLogicalId, { Records: batch });
-          error = '';
-          break;
-        } catch (err) {
-          error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-          await sleep(Math.min(100 * 2 ** attempt, 5000));
-        }
+        error = await opts.invoke(mapping.functionLogicalId, { Records: batch }).then(
+          () => '',
+          (err: Error) => `${err.name}: ${err.message}`,
+        );
+        if (!error) break;
+        await sleep(Math.min(100 * 2 ** attempt, 5000));
       }
       if (!error) continue;
-      opts.log?.(`stream batch for ${mapping.functionLogicalId} failed after retries: ${error}`);
-      if (mapping.onFailureQueueArn) {
-        const info = {
+      opts.log(`stream batch for ${mapping.functionLogicalId} failed after retries: ${error}`);
+      if (!mapping.onFailureQueueArn) continue;
+      const record = {
+        requestContext: { condition: 'RetryAttemptsExhausted', functionArn: mapping.functionLogicalId },
+        DDBStreamBatchInfo: {
           startSequenceNumber: batch[0]?.dynamodb?.SequenceNumber,
           endSequenceNumber: batch.at(-1)?.dynamodb?.SequenceNumber,
           batchSize: batch.length,
           streamArn: checkpoints.streamArn,
-        };
-        const requestContext = {
-          condition: 'RetryAttemptsExhausted',
-          functionArn: mapping.functionLogicalId,
-        };
-        opts.sqs.send(
-          mapping.onFailureQueueArn,
-          JSON.stringify({ requestContext, DDBStreamBatchInfo: info }),
-        );
-      }
+        },
+      };
+      opts.sqs.send(mapping.onFailureQueueArn, JSON.stringify(record));
     }
   }
 
-  // A shard's iterator, kept between polls; dropped (and re-read from the checkpoint) after an error.
-  const iterators = new Map<string, string>();
-  async function poll(stopped: () => boolean): Promise<void> {
-    if (!checkpoints.streamArn) {
-      const { Table } = await opts.dynamo.send(new DescribeTableCommand({ TableName: mapping.tableName }));
-      checkpoints.streamArn = Table?.LatestStreamArn;
-      if (!checkpoints.streamArn) throw new Error(`Table ${mapping.tableName} has no stream`);
-    }
+  async function poll(stopped: () => boolean): Promise<boolean> {
+    checkpoints.streamArn ??= (
+      await streams.send(new ListStreamsCommand({ TableName: mapping.tableName }))
+    ).Streams?.[0]?.StreamArn;
     const StreamArn = checkpoints.streamArn;
+    if (!StreamArn) throw new Error(`Table ${mapping.tableName} has no stream`);
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn }));
     // DynamoDB Local lists a parent shard before its children, so per-item order holds.
     for (const { ShardId } of StreamDescription?.Shards ?? []) {
       if (!ShardId) continue;
       const after = checkpoints.after[ShardId];
-      let iterator =
-        iterators.get(ShardId) ??
-        (
-          await streams.send(
-            new GetShardIteratorCommand({
-              StreamArn,
-              ShardId,
-              ...(after
-                ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
-                : { ShardIteratorType: 'TRIM_HORIZON' }),
-            }),
-          )
-        ).ShardIterator;
-      iterators.delete(ShardId);
-      while (iterator && !stopped()) {
-        const res = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+      const position = after
+        ? ({ ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after } as const)
+        : ({ ShardIteratorType: 'TRIM_HORIZON' } as const);
+      let { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({ StreamArn, ShardId, ...position }),
+      );
+      while (ShardIterator && !stopped()) {
+        const res = await streams.send(new GetRecordsCommand({ ShardIterator, Limit: 1000 }));
         const records = res.Records ?? [];
-        iterator = res.NextShardIterator;
-        if (iterator) iterators.set(ShardId, iterator);
         if (records.length === 0) break;
         // Not yet positioned (LATEST, first start): what the stream held before is passed over.
         if (checkpoints.positioned) await handle(records, stopped);
-        await opts.beforeCheckpoint?.();
+        await opts.beforeCheckpoint();
         checkpoints.after[ShardId] = records.at(-1)?.dynamodb?.SequenceNumber ?? '';
         save();
+        ShardIterator = res.NextShardIterator;
       }
     }
     if (!checkpoints.positioned) {
       checkpoints.positioned = true;
       save();
     }
+    return false;
   }
 
   // Lambda polls a stream shard four times a second; so does this.
-  return pollLoop(
-    `stream mapping ${mapping.functionLogicalId}`,
-    250,
-    async (stopped) => {
-      await poll(stopped).catch((err) => {
-        iterators.clear();
-        throw err;
-      });
-      return false;
+  const loop = pollLoop(`stream mapping ${mapping.functionLogicalId}`, 250, poll, opts.log);
+  return {
+    async stop() {
+      await loop.stop();
+      streams.destroy();
     },
-    opts.log,
-  );
+  };
 }
 
-export function startSqsMapping(opts: {
-  mapping: SqsMappingConfig;
-  sqs: LocalSqs;
-  invoke: Invoke;
-  log?: (line: string) => void;
-}): RunningSource {
-  const { mapping, sqs } = opts;
+function startSqsMapping(
+  mapping: Extract<LocalEventSourceMapping, { kind: 'sqs' }>,
+  opts: Deps,
+): RunningSource {
+  const { sqs } = opts;
   const name = `sqs mapping ${mapping.functionLogicalId}`;
   return pollLoop(
     name,
@@ -238,25 +218,21 @@ export function startSqsMapping(opts: {
         eventSourceARN: mapping.queueArn,
         awsRegion: LOCAL_REGION,
       }));
-      let failed = new Set(messages.map((m) => m.messageId));
-      try {
-        const result = (await opts.invoke(mapping.functionLogicalId, { Records })) as {
-          batchItemFailures?: { itemIdentifier: string }[];
-        } | null;
-        const reported = mapping.reportBatchItemFailures ? (result?.batchItemFailures ?? []) : [];
-        failed = new Set(reported.map((f) => f.itemIdentifier));
-      } catch (err) {
-        opts.log?.(`${name}: ${(err as Error).message}`);
+      type Result = { batchItemFailures?: { itemIdentifier: string }[] } | null;
+      const failed = await opts.invoke(mapping.functionLogicalId, { Records }).then(
+        (result) => (mapping.reportBatchItemFailures ? ((result as Result)?.batchItemFailures ?? []) : []),
+        (err: Error) => {
+          opts.log(`${name}: ${err.message}`);
+          return messages.map((m) => ({ itemIdentifier: m.messageId }));
+        },
+      );
+      // Handled messages are deleted; failed ones come back after their visibility timeout.
+      for (const m of messages) {
+        if (!failed.some((f) => f.itemIdentifier === m.messageId))
+          sqs.delete(mapping.queueArn, m.receiptHandle ?? '');
       }
-      // Handled ones are deleted; failed ones come back after their visibility timeout.
-      for (const m of messages)
-        if (!failed.has(m.messageId)) sqs.delete(mapping.queueArn, m.receiptHandle ?? '');
       return true;
     },
     opts.log,
   );
-}
-
-export function streamsClientFor(endpoint: string, config: Record<string, unknown>): DynamoDBStreamsClient {
-  return new DynamoDBStreamsClient({ ...config, endpoint });
 }

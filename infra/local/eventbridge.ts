@@ -4,6 +4,7 @@
  * matching target with retries, then to the target's dead-letter queue.
  */
 import { randomUUID } from 'node:crypto';
+import type { PutEventsRequest, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { AwsJsonHandler } from './sfn-endpoint.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './template.js';
 
@@ -36,29 +37,21 @@ export interface EventRule {
   targets: RuleTarget[];
 }
 
-export interface EventEnvelope {
-  version: '0';
-  id: string;
-  'detail-type': string;
-  source: string;
-  account: string;
-  time: string;
-  region: string;
-  resources: string[];
-  detail: unknown;
-}
+export type EventEnvelope = ReturnType<typeof envelope>;
 
-export interface PutEventsEntryInput {
-  Source?: string;
-  DetailType?: string;
-  Detail?: string;
-  EventBusName?: string;
-  Resources?: string[];
-}
-
-export interface PutEventsResponse {
-  FailedEntryCount: number;
-  Entries: { EventId: string }[];
+/** The event as EventBridge delivers it to a target. */
+function envelope(entry: PutEventsRequestEntry) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': String(entry.DetailType),
+    source: String(entry.Source),
+    account: LOCAL_ACCOUNT_ID,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: LOCAL_REGION,
+    resources: entry.Resources ?? [],
+    detail: JSON.parse(String(entry.Detail)) as unknown,
+  };
 }
 
 export interface LocalEventBridgeOptions {
@@ -71,15 +64,11 @@ export interface LocalEventBridgeOptions {
   attempts?: number;
 }
 
-export interface LocalEventBridge {
-  putEvents(entries: readonly PutEventsEntryInput[]): Promise<PutEventsResponse>;
-  /** Resolves once every delivery in flight has finished (delivered or dead-lettered). */
-  idle(): Promise<void>;
-}
+export type LocalEventBridge = ReturnType<typeof createLocalEventBridge>;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export function createLocalEventBridge(opts: LocalEventBridgeOptions): LocalEventBridge {
+export function createLocalEventBridge(opts: LocalEventBridgeOptions) {
   const attempts = opts.attempts ?? 3;
   const inFlight = new Set<Promise<void>>();
 
@@ -100,19 +89,9 @@ export function createLocalEventBridge(opts: LocalEventBridgeOptions): LocalEven
   }
 
   return {
-    async putEvents(entries) {
+    async putEvents(entries: readonly PutEventsRequestEntry[]) {
       const results = entries.map((entry) => {
-        const event: EventEnvelope = {
-          version: '0',
-          id: randomUUID(),
-          'detail-type': String(entry.DetailType),
-          source: String(entry.Source),
-          account: LOCAL_ACCOUNT_ID,
-          time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-          region: LOCAL_REGION,
-          resources: entry.Resources ?? [],
-          detail: JSON.parse(String(entry.Detail)),
-        };
+        const event = envelope(entry);
         const bus = entry.EventBusName ?? 'default';
         for (const rule of opts.rules) {
           if (rule.eventBusName !== bus || !matchesPattern(rule.eventPattern, event)) continue;
@@ -126,9 +105,10 @@ export function createLocalEventBridge(opts: LocalEventBridgeOptions): LocalEven
         }
         return { EventId: event.id };
       });
-      return { FailedEntryCount: 0, Entries: results };
+      return { FailedEntryCount: 0 as const, Entries: results };
     },
 
+    /** Resolves once every delivery in flight has finished (delivered or dead-lettered). */
     async idle() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
@@ -139,6 +119,6 @@ export function createLocalEventBridge(opts: LocalEventBridgeOptions): LocalEven
 export function createEventsProtocolHandler(bus: LocalEventBridge): AwsJsonHandler {
   return async (_target, body) => ({
     status: 200,
-    body: await bus.putEvents((body as { Entries: PutEventsEntryInput[] }).Entries),
+    body: await bus.putEvents((body as PutEventsRequest).Entries ?? []),
   });
 }

@@ -38,7 +38,7 @@ export function createGateway(options: GatewayOptions): { handle: RequestListene
     try {
       const local = options.localRoutes?.[`${method} ${url.pathname}`];
       if (local) {
-        sendJson(res, 200, local((await readBody(req)).toString('utf8')));
+        sendJson(res, 200, local(await readBody(req)));
         return;
       }
       const found = router.match(method, url.pathname);
@@ -48,8 +48,7 @@ export function createGateway(options: GatewayOptions): { handle: RequestListene
       }
       // Fail closed: any authorization type other than NONE needs a valid token.
       const claims = found.route.authorizationType === 'NONE' ? undefined : authorize(req, options.tokens);
-      const body = await readBody(req);
-      const event = proxyEvent(req, url, found, body, claims, requestId);
+      const event = proxyEvent(req, url, found, await readBody(req), claims, requestId);
       const result = await options.invoke(found.route.functionLogicalId, event);
       for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, String(value));
       for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
@@ -128,10 +127,12 @@ function authorize(req: IncomingMessage, tokens: GatewayOptions['tokens']): Clai
 }
 
 /** Reads the body, refusing (413) as soon as it passes the limit; the rest is discarded unread. */
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length']) > MAX_BODY_BYTES)
+    if (Number(req.headers['content-length']) > MAX_BODY_BYTES) {
       reject(new PayloadTooLargeError(MAX_BODY_BYTES));
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -144,7 +145,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     };
     req
       .on('data', onData)
-      .once('end', () => resolve(Buffer.concat(chunks)))
+      .once('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
       .once('error', reject);
   });
 }
@@ -164,7 +165,7 @@ function proxyEvent(
   req: IncomingMessage,
   url: URL,
   { route, pathParameters }: Extract<RouteMatch<GatewayRoute>, { kind: 'match' }>,
-  body: Buffer,
+  body: string,
   claims: Claims | undefined,
   requestId: string,
 ): APIGatewayProxyEvent {
@@ -178,7 +179,6 @@ function proxyEvent(
   }
   const query = [...url.searchParams.keys()];
   const now = Date.now();
-  const nulls = (...names: string[]) => Object.fromEntries(names.map((n) => [n, null]));
   return {
     resource: route.path,
     path: url.pathname,
@@ -191,7 +191,7 @@ function proxyEvent(
       : null,
     pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
     stageVariables: null,
-    body: body.length > 0 ? body.toString('utf8') : null,
+    body: body === '' ? null : body,
     isBase64Encoded: false,
     requestContext: {
       accountId: LOCAL_ACCOUNT_ID,
@@ -205,10 +205,8 @@ function proxyEvent(
       protocol: `HTTP/${req.httpVersion}`,
       requestTimeEpoch: now,
       requestTime: new Date(now).toISOString(),
+      // The other identity fields are null behind a user-pool authorizer, and no handler reads them.
       identity: {
-        ...nulls('accessKey', 'accountId', 'apiKey', 'apiKeyId', 'caller', 'clientCert', 'principalOrgId'),
-        ...nulls('cognitoAuthenticationProvider', 'cognitoAuthenticationType', 'cognitoIdentityId'),
-        ...nulls('cognitoIdentityPoolId', 'user', 'userArn'),
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: req.headers['user-agent'] ?? null,
       } as APIGatewayProxyEvent['requestContext']['identity'],

@@ -8,14 +8,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type AwsJsonHandler, awsJsonError } from './sfn-endpoint.js';
+import type { LocalQueue } from './template.js';
 
-export interface LocalQueueConfig {
-  name: string;
-  arn: string;
-  visibilityTimeoutSeconds: number;
-  retentionSeconds: number;
-  redrive?: { deadLetterTargetArn: string; maxReceiveCount: number };
-}
+export type LocalQueueConfig = Pick<
+  LocalQueue,
+  'name' | 'arn' | 'visibilityTimeoutSeconds' | 'retentionSeconds' | 'redrive'
+>;
 
 export interface LocalMessage {
   messageId: string;
@@ -40,17 +38,9 @@ export interface LocalSqsOptions {
   timeScale?: number;
 }
 
-export interface LocalSqs {
-  send(queueUrlOrArn: string, body: string): { MessageId: string; MD5OfMessageBody: string };
-  /** Up to `max` visible messages, each hidden for the queue's visibility timeout; redrive applied first. */
-  receive(queueUrlOrArn: string, max: number): LocalMessage[];
-  delete(queueUrlOrArn: string, receiptHandle: string): void;
-  changeVisibility(queueUrlOrArn: string, receiptHandle: string, seconds: number): void;
-  /** Every message a queue holds (visible or not). */
-  messages(queueUrlOrArn: string): LocalMessage[];
-}
+export type LocalSqs = ReturnType<typeof createLocalSqs>;
 
-export function createLocalSqs(opts: LocalSqsOptions): LocalSqs {
+export function createLocalSqs(opts: LocalSqsOptions) {
   const scale = opts.timeScale ?? 1;
   const store = new Map<string, Map<string, LocalMessage>>(opts.queues.map((q) => [q.name, new Map()]));
   // A queue URL ends in its name (…/000000000000/name), an ARN too (…:000000000000:name).
@@ -104,14 +94,15 @@ export function createLocalSqs(opts: LocalSqsOptions): LocalSqs {
   }
 
   return {
-    send(urlOrArn, body) {
+    send(urlOrArn: string, body: string) {
       const q = queueOf(urlOrArn);
       const message = { messageId: randomUUID(), body, sentAt: Date.now(), visibleAt: 0, receiveCount: 0 };
       record({ op: 'send', queue: q.name, message });
       return { MessageId: message.messageId, MD5OfMessageBody: createHash('md5').update(body).digest('hex') };
     },
 
-    receive(urlOrArn, max) {
+    /** Up to `max` visible messages, each hidden for the queue's visibility timeout; redrive applied first. */
+    receive(urlOrArn: string, max: number): LocalMessage[] {
       const q = queueOf(urlOrArn);
       const now = Date.now();
       const out: LocalMessage[] = [];
@@ -141,18 +132,19 @@ export function createLocalSqs(opts: LocalSqsOptions): LocalSqs {
       return out;
     },
 
-    delete(urlOrArn, receiptHandle) {
+    delete(urlOrArn: string, receiptHandle: string) {
       const q = queueOf(urlOrArn);
       record({ op: 'delete', queue: q.name, messageId: byHandle(q, receiptHandle).messageId });
     },
 
-    changeVisibility(urlOrArn, receiptHandle, seconds) {
+    changeVisibility(urlOrArn: string, receiptHandle: string, seconds: number) {
       const q = queueOf(urlOrArn);
       const { messageId } = byHandle(q, receiptHandle);
       record({ op: 'visibility', queue: q.name, messageId, visibleAt: Date.now() + seconds * 1000 * scale });
     },
 
-    messages: (urlOrArn) => [...messagesOf(queueOf(urlOrArn)).values()].map((m) => ({ ...m })),
+    /** Every message a queue holds (visible or not). */
+    messages: (urlOrArn: string) => [...messagesOf(queueOf(urlOrArn)).values()].map((m) => ({ ...m })),
   };
 }
 

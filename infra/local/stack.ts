@@ -6,18 +6,15 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { logger } from '../../shared/observability.js';
 import { buildApp } from '../build-app.js';
 import { ALLOW_LOOPBACK_CONTEXT } from '../constructs/notifications.js';
 import { DEMO_REVIEWERS } from './demo-data.js';
 import { ensureTables, localDynamoDbConfig, startDynamoDbLocal } from './dynamodb.js';
-import { startSqsMapping, startStreamMapping, streamsClientFor } from './event-sources.js';
-import {
-  createEventsProtocolHandler,
-  createLocalEventBridge,
-  type PutEventsEntryInput,
-} from './eventbridge.js';
+import { startEventSources } from './event-sources.js';
+import { createEventsProtocolHandler, createLocalEventBridge } from './eventbridge.js';
 import { createGateway, parseJsonBody } from './http-gateway.js';
 import { createKmsProtocolHandler, loadOrCreateKmsKey } from './kms.js';
 import { recoverInFlightWork } from './recovery.js';
@@ -34,11 +31,8 @@ export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 export interface LocalStackOptions {
   /** 0 picks a free port. Default: PORT or 3000. */
   port?: number;
-  host?: string;
   /** Where DynamoDB Local keeps its data and the token secret lives. Default `.local/`. */
   dataDir?: string;
-  /** Load the demo members and providers on first start. Default true. */
-  seed?: boolean;
   /** Scales Step Functions waits and timeouts, and queue timeouts (tests). Default 1. */
   timeScale?: number;
   log?: (line: string) => void;
@@ -48,7 +42,7 @@ export interface LocalStackOptions {
    */
   aroundInvoke?(call: InvokeCall, run: () => Promise<unknown>): Promise<unknown>;
   /** Instrumentation (the system bench): sees every PutEvents request the local bus receives. */
-  onEvent?(entries: readonly PutEventsEntryInput[]): void;
+  onEvent?(entries: readonly PutEventsRequestEntry[]): void;
 }
 
 /** How a function was invoked: by the API, by a state machine task, or by an event rule or source. */
@@ -61,21 +55,20 @@ export interface InvokeCall {
 
 export interface LocalStack {
   url: string;
-  port: number;
   dataDir: string;
   model: LocalModel;
   sfn: LocalStepFunctions;
   dynamo: DynamoDBClient;
-  tableName: string;
   stop(): Promise<void>;
 }
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+/** Listens on loopback only. */
+function listen(server: Server, port: number): Promise<number> {
   return new Promise((ok, fail) => {
     server.once('error', fail);
-    server.listen(port, host, () => ok((server.address() as AddressInfo).port));
+    server.listen(port, '127.0.0.1', () => ok((server.address() as AddressInfo).port));
   });
 }
 
@@ -90,7 +83,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const timeScale = options.timeScale ?? 1;
   // The Lambda runtime is Node 22; this machine may run Node 20, which the SDK warns about once per client.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const host = options.host ?? '127.0.0.1';
   const dataDir = resolve(options.dataDir ?? resolve(REPO_ROOT, '.local'));
   mkdirSync(dataDir, { recursive: true });
 
@@ -119,7 +111,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // unchanged SDK clients through the standard AWS_ENDPOINT_URL_* variables. A queue URL names the
   // endpoint that serves it (the SDK sends to its host), so the template's URLs move there too.
   const awsServer = createServer();
-  const awsEndpoint = `http://${host}:${await listen(awsServer, 0, host)}`;
+  const awsEndpoint = `http://127.0.0.1:${await listen(awsServer, 0)}`;
   const environment: Record<string, string> = Object.assign(
     {},
     ...[...model.functions.values()].map((f) => f.environment),
@@ -226,12 +218,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     options.onEvent?.(entries);
     return putEvents(entries);
   };
-  // Dead-letter queues: a rule target's, an event source's OnFailure, a queue's redrive target.
-  const deadLetterQueues = new Set([
-    ...rules.flatMap((r) => r.targets.map((t) => t.deadLetterArn)),
-    ...model.eventSourceMappings.map((m) => (m.kind === 'dynamodb-stream' ? m.onFailureQueueArn : undefined)),
-    ...model.queues.map((q) => q.redrive?.deadLetterTargetArn),
-  ]);
+  // A queue no function reads is a dead-letter queue (a rule target's, a stream's OnFailure, a redrive's).
+  const deadLetterQueues = model.queues.filter(
+    (q) => !model.eventSourceMappings.some((m) => m.kind === 'sqs' && m.queueArn === q.arn),
+  );
 
   const endpoints: Record<string, AwsJsonHandler> = {
     AWSStepFunctions: createSfnProtocolHandler(sfn),
@@ -263,8 +253,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     localRoutes: {
       'POST /_local/token': (body) => ({ token: tokens.issue(parseJsonBody(body)) }),
       'GET /_local/dead-letters': () => ({
-        items: [...deadLetterQueues]
-          .flatMap((queueArn) => (queueArn ? sqs.messages(queueArn).map((m) => ({ queueArn, ...m })) : []))
+        items: deadLetterQueues
+          .flatMap((q) => sqs.messages(q.arn).map((m) => ({ queueArn: q.arn, ...m })))
           .sort((a, b) => a.sentAt - b.sentAt),
       }),
     },
@@ -273,37 +263,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // Outlive pooled clients' idle sockets (Node's 5 s default raced them: ECONNRESET on a reused socket).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  const port = await listen(server, options.port ?? Number(process.env.PORT ?? 3000), host);
+  const port = await listen(server, options.port ?? Number(process.env.PORT ?? 3000));
 
   // 7. Demo data on first start, then finish what a crash interrupted.
   const tableName = table.tableName;
-  if (options.seed !== false) await seedDemoData(dynamo, tableName, dataDir);
+  await seedDemoData(dynamo, tableName, dataDir);
   await recoverInFlightWork({ dynamo, tableName, sfn, model, log });
 
-  // 8. The template's event source mappings: the table's stream and the notification queue.
-  const streams = streamsClientFor(dynamoLocal.endpoint, localDynamoDbConfig(dynamoLocal.endpoint) as never);
-  const sources = model.eventSourceMappings.map((mapping) =>
-    mapping.kind === 'dynamodb-stream'
-      ? startStreamMapping({
-          mapping,
-          dynamo,
-          streamsClient: streams,
-          checkpointFile: resolve(dataDir, 'streams', `${mapping.logicalId}.json`),
-          invoke: (id, event) => invoke(id, event, 'event'),
-          sqs,
-          // PutEvents is durable once it answers on AWS; the local bus is once its targets ran.
-          beforeCheckpoint: () => bus.idle(),
-          log,
-        })
-      : startSqsMapping({ mapping, sqs, invoke: (id, event) => invoke(id, event, 'event'), log }),
-  );
+  // 8. The template's event source mappings. PutEvents is durable once it answers on AWS; the local
+  // bus is once its targets ran, so a stream batch is checkpointed after that.
+  const sources = startEventSources(model, {
+    dataDir,
+    dynamoEndpoint: dynamoLocal.endpoint,
+    sqs,
+    invoke: (id, event) => invoke(id, event, 'event'),
+    beforeCheckpoint: () => bus.idle(),
+    log,
+  });
 
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await Promise.all(sources.map((src) => src.stop()));
-    streams.destroy();
+    await sources.stop();
     await sfn.shutdown();
     for (const s of [server, awsServer]) {
       await new Promise<void>((ok) => s.close(() => ok()));
@@ -312,5 +294,5 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dynamo.destroy();
     await dynamoLocal.stop();
   };
-  return { url: `http://${host}:${port}`, port, dataDir, model, sfn, dynamo, tableName, stop };
+  return { url: `http://127.0.0.1:${port}`, dataDir, model, sfn, dynamo, stop };
 }

@@ -9,8 +9,6 @@ import { z } from 'zod';
 import { UnauthorizedError } from '../../shared/errors.js';
 import { parseOrThrow } from '../../shared/schemas.js';
 
-const ROLES = ['portal', 'reviewer', 'admin'] as const;
-
 const Id = z.string().trim().min(1).max(128);
 
 /**
@@ -20,7 +18,7 @@ const Id = z.string().trim().min(1).max(128);
  */
 const TokenRequestSchema = z
   .object({
-    role: z.enum(ROLES),
+    role: z.enum(['portal', 'reviewer', 'admin']),
     sub: Id,
     portalId: Id.optional(),
     credential: z
@@ -51,32 +49,17 @@ export interface Claims {
   exp: number;
 }
 
-export interface TokenService {
-  /** Validates `input` (throws `ValidationError`) and returns a compact JWS. */
-  issue(input: unknown): string;
-  /** Returns the claims of a valid, unexpired token; throws `UnauthorizedError` otherwise. */
-  verify(token: string): Claims;
-}
-
-export interface TokenServiceOptions {
-  secret: string;
-  ttlSeconds?: number;
-  /** Clock in epoch milliseconds (tests pass a fake one). */
-  now?: () => number;
-}
-
 const base64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 const HEADER = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
 
-export function createTokenService({
-  secret,
-  ttlSeconds = 3600,
-  now = Date.now,
-}: TokenServiceOptions): TokenService {
+/** Issues and verifies tokens; `now` is a clock in epoch milliseconds (tests pass a fake one). */
+export function createTokenService(options: { secret: string; ttlSeconds?: number; now?: () => number }) {
+  const { secret, ttlSeconds = 3600, now = Date.now } = options;
   const sign = (data: string) => createHmac('sha256', secret).update(data).digest();
 
   return {
-    issue(input) {
+    /** Validates `input` (throws `ValidationError`) and returns a compact JWS. */
+    issue(input: unknown): string {
       const req = parseOrThrow(TokenRequestSchema, input);
       const iat = Math.floor(now() / 1000);
       const claims: Claims = {
@@ -93,7 +76,8 @@ export function createTokenService({
       return `${signingInput}.${sign(signingInput).toString('base64url')}`;
     },
 
-    verify(token) {
+    /** The claims of a valid, unexpired token; throws `UnauthorizedError` otherwise. */
+    verify(token: string): Claims {
       const parts = token.split('.');
       if (parts.length !== 3) throw new UnauthorizedError('The bearer token is malformed.');
       const [header, payload, signature] = parts as [string, string, string];
