@@ -24,11 +24,8 @@ export interface LocalMessage {
   receiptHandle?: string;
 }
 
-type JournalEntry =
-  | { op: 'send'; queue: string; message: LocalMessage }
-  | { op: 'receive'; queue: string; messageId: string; receiptHandle: string; visibleAt: number }
-  | { op: 'visibility'; queue: string; messageId: string; visibleAt: number }
-  | { op: 'delete'; queue: string; messageId: string };
+/** A message's new state, or its deletion. */
+type JournalEntry = { queue: string; message: LocalMessage } | { queue: string; deleted: string };
 
 export interface LocalSqsOptions {
   queues: readonly LocalQueueConfig[];
@@ -53,17 +50,8 @@ export function createLocalSqs(opts: LocalSqsOptions) {
   const messagesOf = (q: LocalQueueConfig) => store.get(q.name) as Map<string, LocalMessage>;
 
   function apply(e: JournalEntry): void {
-    const messages = store.get(e.queue);
-    const m = e.op === 'send' ? undefined : messages?.get(e.messageId);
-    if (e.op === 'send') messages?.set(e.message.messageId, { ...e.message });
-    else if (e.op === 'delete') messages?.delete(e.messageId);
-    else if (m && e.op === 'receive')
-      Object.assign(m, {
-        receiveCount: m.receiveCount + 1,
-        receiptHandle: e.receiptHandle,
-        visibleAt: e.visibleAt,
-      });
-    else if (m) m.visibleAt = e.visibleAt;
+    if ('deleted' in e) store.get(e.queue)?.delete(e.deleted);
+    else store.get(e.queue)?.set(e.message.messageId, { ...e.message });
   }
 
   if (opts.journalFile && existsSync(opts.journalFile)) {
@@ -75,7 +63,7 @@ export function createLocalSqs(opts: LocalSqsOptions) {
       }
     }
     const lines = [...store].flatMap(([queue, messages]) =>
-      [...messages.values()].map((message) => `${JSON.stringify({ op: 'send', queue, message })}\n`),
+      [...messages.values()].map((message) => `${JSON.stringify({ queue, message })}\n`),
     );
     writeFileSync(opts.journalFile, lines.join(''));
   }
@@ -97,7 +85,7 @@ export function createLocalSqs(opts: LocalSqsOptions) {
     send(urlOrArn: string, body: string) {
       const q = queueOf(urlOrArn);
       const message = { messageId: randomUUID(), body, sentAt: Date.now(), visibleAt: 0, receiveCount: 0 };
-      record({ op: 'send', queue: q.name, message });
+      record({ queue: q.name, message });
       return { MessageId: message.messageId, MD5OfMessageBody: createHash('md5').update(body).digest('hex') };
     },
 
@@ -108,39 +96,34 @@ export function createLocalSqs(opts: LocalSqsOptions) {
       const out: LocalMessage[] = [];
       for (const m of [...messagesOf(q).values()].sort((a, b) => a.sentAt - b.sentAt)) {
         if (m.sentAt < now - q.retentionSeconds * 1000 * scale) {
-          record({ op: 'delete', queue: q.name, messageId: m.messageId });
+          record({ queue: q.name, deleted: m.messageId });
           continue;
         }
         if (out.length >= max || m.visibleAt > now) continue;
         if (q.redrive && m.receiveCount >= q.redrive.maxReceiveCount) {
           // Received maxReceiveCount times: it moves to the dead-letter queue on its next receive.
           const { receiptHandle: _, ...moved } = m;
-          record({ op: 'send', queue: queueOf(q.redrive.deadLetterTargetArn).name, message: moved });
-          record({ op: 'delete', queue: q.name, messageId: m.messageId });
+          record({ queue: queueOf(q.redrive.deadLetterTargetArn).name, message: moved });
+          record({ queue: q.name, deleted: m.messageId });
           continue;
         }
         const visibleAt = now + q.visibilityTimeoutSeconds * 1000 * scale;
-        record({
-          op: 'receive',
-          queue: q.name,
-          messageId: m.messageId,
-          receiptHandle: randomUUID(),
-          visibleAt,
-        });
-        out.push({ ...m });
+        const received = { ...m, receiveCount: m.receiveCount + 1, receiptHandle: randomUUID(), visibleAt };
+        record({ queue: q.name, message: received });
+        out.push(received);
       }
       return out;
     },
 
     delete(urlOrArn: string, receiptHandle: string) {
       const q = queueOf(urlOrArn);
-      record({ op: 'delete', queue: q.name, messageId: byHandle(q, receiptHandle).messageId });
+      record({ queue: q.name, deleted: byHandle(q, receiptHandle).messageId });
     },
 
     changeVisibility(urlOrArn: string, receiptHandle: string, seconds: number) {
       const q = queueOf(urlOrArn);
-      const { messageId } = byHandle(q, receiptHandle);
-      record({ op: 'visibility', queue: q.name, messageId, visibleAt: Date.now() + seconds * 1000 * scale });
+      const message = { ...byHandle(q, receiptHandle), visibleAt: Date.now() + seconds * 1000 * scale };
+      record({ queue: q.name, message });
     },
 
     /** Every message a queue holds (visible or not). */

@@ -21,9 +21,9 @@ import { recoverInFlightWork } from './recovery.js';
 import { seedDemoData } from './seed.js';
 import { type AwsJsonHandler, awsJsonError, createSfnProtocolHandler, serveAwsJson } from './sfn-endpoint.js';
 import { createLocalSqs, createSqsProtocolHandler } from './sqs.js';
-import { createLocalStepFunctions, type LocalStepFunctions } from './stepfunctions.js';
+import { createLocalStepFunctions } from './stepfunctions.js';
 import { SUPPORTED } from './supported.js';
-import { buildLocalModel, LOCAL_ACCOUNT_ID, type LocalModel, lambdaArn, queueUrl } from './template.js';
+import { buildLocalModel, LOCAL_ACCOUNT_ID, lambdaArn, queueUrl } from './template.js';
 import { createTokenService, loadOrCreateSecret } from './tokens.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -53,14 +53,7 @@ export interface InvokeCall {
   event: unknown;
 }
 
-export interface LocalStack {
-  url: string;
-  dataDir: string;
-  model: LocalModel;
-  sfn: LocalStepFunctions;
-  dynamo: DynamoDBClient;
-  stop(): Promise<void>;
-}
+export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -78,7 +71,7 @@ function listen(server: Server, port: number): Promise<number> {
  * aws-local-stepfunctions, the template's rules, queues, event sources and API routes — with the
  * real handlers.
  */
-export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+export async function startLocalStack(options: LocalStackOptions = {}) {
   const log = options.log ?? (() => {});
   const timeScale = options.timeScale ?? 1;
   // The Lambda runtime is Node 22; this machine may run Node 20, which the SDK warns about once per client.
