@@ -21,11 +21,7 @@ import type { LocalTable } from './template.js';
 export const JAVA_REQUIRED_MESSAGE =
   'DynamoDB Local needs Java 17 or newer: install it (Debian: apt-get install openjdk-17-jre-headless) and run npm start again.';
 
-export interface DynamoDbLocal {
-  endpoint: string;
-  pid: number;
-  stop(): Promise<void>;
-}
+export type DynamoDbLocal = Awaited<ReturnType<typeof startDynamoDbLocal>>;
 
 /** Client settings for the local engine; with `-sharedDb` any region and credentials see the same tables. */
 export function localDynamoDbConfig(endpoint: string): DynamoDBClientConfig {
@@ -34,7 +30,7 @@ export function localDynamoDbConfig(endpoint: string): DynamoDBClientConfig {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function startDynamoDbLocal(options: { dataDir: string }): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(options: { dataDir: string }) {
   // `java -version` prints `openjdk version "17.0.15"` (or, before 9, `"1.8.0_292"`) to stderr.
   const version = spawnSync('java', ['-version'], { encoding: 'utf8' });
   const [, major, minor] = /version "(\d+)(?:\.(\d+))?/.exec(`${version.stderr}`) ?? [];

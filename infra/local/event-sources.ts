@@ -81,7 +81,11 @@ export function startEventSources(model: LocalModel, deps: Deps): RunningSource 
   const sources = model.eventSourceMappings.map((mapping) =>
     mapping.kind === 'dynamodb-stream' ? startStreamMapping(mapping, deps) : startSqsMapping(mapping, deps),
   );
-  return { stop: async () => void (await Promise.all(sources.map((s) => s.stop()))) };
+  return {
+    async stop() {
+      await Promise.all(sources.map((s) => s.stop()));
+    },
+  };
 }
 
 function startStreamMapping(

@@ -56,36 +56,26 @@ function envelope(entry: PutEventsRequestEntry) {
 
 export interface LocalEventBridgeOptions {
   rules: EventRule[];
-  /** Delivers the event to one target; a throw is a failed attempt. */
+  /** Delivers the event to one target (starts an execution, sends to a queue). */
   deliver(target: RuleTarget, event: EventEnvelope): Promise<void> | void;
-  /** Where an event goes when every attempt failed (the target's DLQ); without one it is dropped. */
+  /** Where an event goes when its delivery failed (the target's DLQ); without one it is dropped. */
   deadLetter?(queueArn: string, body: string): void;
-  /** Delivery attempts (default 3), the first backoff doubling from 100 ms. */
-  attempts?: number;
 }
 
 export type LocalEventBridge = ReturnType<typeof createLocalEventBridge>;
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 export function createLocalEventBridge(opts: LocalEventBridgeOptions) {
-  const attempts = opts.attempts ?? 3;
   const inFlight = new Set<Promise<void>>();
 
+  // No retries (the template's RetryPolicy): a local target fails only when the template is broken.
   async function deliver(rule: EventRule, target: RuleTarget, event: EventEnvelope): Promise<void> {
-    let error = '';
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      if (attempt > 0) await sleep(100 * 2 ** (attempt - 1));
-      try {
-        await opts.deliver(target, event);
-        return;
-      } catch (err) {
-        error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      }
+    try {
+      await opts.deliver(target, event);
+    } catch (err) {
+      // Ids only in the log: the event may carry PHI.
+      console.warn(`[local-eventbridge] event ${event.id} for ${rule.name}/${target.id} failed: ${err}`);
+      if (target.deadLetterArn) opts.deadLetter?.(target.deadLetterArn, JSON.stringify(event));
     }
-    // Ids only in the log: the event may carry PHI.
-    console.warn(`[local-eventbridge] event ${event.id} for ${rule.name}/${target.id} failed: ${error}`);
-    if (target.deadLetterArn) opts.deadLetter?.(target.deadLetterArn, JSON.stringify(event));
   }
 
   return {
@@ -97,7 +87,7 @@ export function createLocalEventBridge(opts: LocalEventBridgeOptions) {
           if (rule.eventBusName !== bus || !matchesPattern(rule.eventPattern, event)) continue;
           for (const target of rule.targets) {
             // Asynchronous, as on AWS: PutEvents answers before the targets run.
-            const p: Promise<void> = sleep(0)
+            const p: Promise<void> = new Promise<void>((next) => setImmediate(next))
               .then(() => deliver(rule, target, event))
               .finally(() => inFlight.delete(p));
             inFlight.add(p);

@@ -42,10 +42,7 @@ export function createGateway(options: GatewayOptions): { handle: RequestListene
         return;
       }
       const found = router.match(method, url.pathname);
-      if (found.kind === 'none') {
-        const accepts = found.allowed.length > 0 ? ` (the path accepts ${found.allowed.join(', ')})` : '';
-        throw new AppError(404, 'NOT_FOUND', `No route for ${method} ${url.pathname}${accepts}`);
-      }
+      if (!found) throw new AppError(404, 'NOT_FOUND', `No route for ${method} ${url.pathname}`);
       // Fail closed: any authorization type other than NONE needs a valid token.
       const claims = found.route.authorizationType === 'NONE' ? undefined : authorize(req, options.tokens);
       const event = proxyEvent(req, url, found, await readBody(req), claims, requestId);
@@ -76,9 +73,7 @@ export function createGateway(options: GatewayOptions): { handle: RequestListene
   return { handle: (req, res) => void handle(req, res) };
 }
 
-export type RouteMatch<R> =
-  | { kind: 'match'; route: R; pathParameters: Record<string, string> }
-  | { kind: 'none'; allowed: string[] };
+export type RouteMatch<R> = { route: R; pathParameters: Record<string, string> };
 
 /**
  * Matches `/a/{id}/b` style templates against a decoded path. Like API Gateway, a literal segment
@@ -87,12 +82,11 @@ export type RouteMatch<R> =
 export function createRouter<R extends { method: string; path: string }>(routes: readonly R[]) {
   const sorted = [...routes].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
-    match(method: string, pathname: string): RouteMatch<R> {
+    match(method: string, pathname: string): RouteMatch<R> | undefined {
       const parts = pathname
         .split('/')
         .filter((s) => s !== '')
         .map(decode);
-      const allowed: string[] = [];
       for (const route of sorted) {
         const segments = route.path.split('/').filter((s) => s !== '');
         if (segments.length !== parts.length) continue;
@@ -102,11 +96,9 @@ export function createRouter<R extends { method: string; path: string }>(routes:
           if (name) pathParameters[name] = parts[i] ?? '';
           return name !== undefined || segment === parts[i];
         });
-        if (!matches) continue;
-        if (route.method === method) return { kind: 'match', route, pathParameters };
-        allowed.push(route.method);
+        if (matches && route.method === method) return { route, pathParameters };
       }
-      return { kind: 'none', allowed: allowed.sort() };
+      return undefined;
     },
   };
 }
@@ -164,7 +156,7 @@ export function parseJsonBody(text: string): unknown {
 function proxyEvent(
   req: IncomingMessage,
   url: URL,
-  { route, pathParameters }: Extract<RouteMatch<GatewayRoute>, { kind: 'match' }>,
+  { route, pathParameters }: RouteMatch<GatewayRoute>,
   body: string,
   claims: Claims | undefined,
   requestId: string,

@@ -101,7 +101,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   await ensureTables(dynamo, model.tables);
 
   // 3. The AWS endpoints (Step Functions, EventBridge, SQS, KMS) on their own port, reached by the
-  // unchanged SDK clients through the standard AWS_ENDPOINT_URL_* variables. A queue URL names the
+  // unchanged SDK clients through the standard AWS_ENDPOINT_URL variables. A queue URL names the
   // endpoint that serves it (the SDK sends to its host), so the template's URLs move there too.
   const awsServer = createServer();
   const awsEndpoint = `http://127.0.0.1:${await listen(awsServer, 0)}`;
@@ -118,11 +118,8 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL: awsEndpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoLocal.endpoint,
-    AWS_ENDPOINT_URL_SFN: awsEndpoint,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: awsEndpoint,
-    AWS_ENDPOINT_URL_SQS: awsEndpoint,
-    AWS_ENDPOINT_URL_KMS: awsEndpoint,
     // The console's page offers these as demo sign-ins (its token route is local only).
     CONSOLE_DEMO_REVIEWERS: JSON.stringify(DEMO_REVIEWERS),
   });
@@ -135,28 +132,21 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     const logicalId = arnOrLogicalId.split(':').at(-1) ?? arnOrLogicalId;
     const fn = model.functions.get(logicalId);
     if (!fn?.entry) throw new Error(`No local handler for function ${logicalId}`);
-    const entry = fn.entry;
     let handler = handlers.get(logicalId);
     if (!handler) {
-      handler = import(pathToFileURL(resolve(REPO_ROOT, entry)).href).then((m) => m[fn.handler ?? 'handler']);
+      handler = import(pathToFileURL(resolve(REPO_ROOT, fn.entry)).href).then(
+        (m) => m[fn.handler ?? 'handler'],
+      );
       handlers.set(logicalId, handler);
     }
-    const awsRequestId = randomUUID();
     const deadline = Date.now() + fn.timeoutSeconds * 1000;
-    const context: Context = {
-      callbackWaitsForEmptyEventLoop: true,
+    // The handlers read no context; these are the fields a Lambda handler commonly does.
+    const context = {
       functionName: logicalId,
-      functionVersion: '$LATEST',
       invokedFunctionArn: lambdaArn(logicalId),
-      memoryLimitInMB: String(fn.memoryMb),
-      awsRequestId,
-      logGroupName: `/aws/lambda/${logicalId}`,
-      logStreamName: `local/${awsRequestId}`,
+      awsRequestId: randomUUID(),
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-      done: () => {},
-      fail: () => {},
-      succeed: () => {},
-    };
+    } as Context;
     // Lambda passes events and results as JSON: so does this (the Step Functions engine already
     // does it for its tasks).
     const asJson = (value: unknown) => (kind === 'task' ? value : JSON.parse(JSON.stringify(value ?? null)));
