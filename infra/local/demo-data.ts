@@ -4,48 +4,31 @@ import type { MemberInput, Provider } from '../../shared/schemas.js';
  * Demo members (one per line of business, plus the administrative edge cases) and providers
  * (one per credential), loaded on the local stack's first start. Ids and NPIs only; no real people.
  */
+const member = (
+  lineOfBusiness: MemberInput['lineOfBusiness'],
+  annualVisitLimit: number,
+  extra: Partial<MemberInput> = {},
+): MemberInput => ({
+  lineOfBusiness,
+  coverage: { effectiveFrom: '2026-01-01' },
+  massageTherapy: { covered: true, annualVisitLimit },
+  ...extra,
+});
+
 export const DEMO_MEMBERS: Record<string, MemberInput> = {
-  'M-1001': {
-    lineOfBusiness: 'commercial',
-    coverage: { effectiveFrom: '2026-01-01' },
-    massageTherapy: { covered: true, annualVisitLimit: 12 },
-  },
-  'M-1002': {
-    lineOfBusiness: 'medicare',
-    coverage: { effectiveFrom: '2025-01-01' },
-    massageTherapy: { covered: true, annualVisitLimit: 20 },
-  },
-  'M-1003': {
-    lineOfBusiness: 'medicaid',
-    coverage: { effectiveFrom: '2026-01-01' },
-    massageTherapy: { covered: true, annualVisitLimit: 8 },
-  },
+  'M-1001': member('commercial', 12),
+  'M-1002': member('medicare', 20, { coverage: { effectiveFrom: '2025-01-01' } }),
+  'M-1003': member('medicaid', 8),
   /** Benefit not in the member's plan → BENEFIT_NOT_COVERED. */
-  'M-2001': {
-    lineOfBusiness: 'commercial',
-    coverage: { effectiveFrom: '2026-01-01' },
-    massageTherapy: { covered: false, annualVisitLimit: 0 },
-  },
+  'M-2001': member('commercial', 0, { massageTherapy: { covered: false, annualVisitLimit: 0 } }),
   /** Coverage ended → MEMBER_NOT_ELIGIBLE. */
-  'M-2002': {
-    lineOfBusiness: 'commercial',
+  'M-2002': member('commercial', 12, {
     coverage: { effectiveFrom: '2024-01-01', effectiveTo: '2025-12-31' },
-    massageTherapy: { covered: true, annualVisitLimit: 12 },
-  },
+  }),
   /** All of this year's visits used elsewhere → BENEFIT_EXHAUSTED. */
-  'M-2003': {
-    lineOfBusiness: 'commercial',
-    coverage: { effectiveFrom: '2026-01-01' },
-    massageTherapy: { covered: true, annualVisitLimit: 12 },
-    priorVisitsThisYear: 12,
-  },
+  'M-2003': member('commercial', 12, { priorVisitsThisYear: 12 }),
   /** Three visits left this year → BENEFIT_LIMIT_APPLIED. */
-  'M-2004': {
-    lineOfBusiness: 'commercial',
-    coverage: { effectiveFrom: '2026-01-01' },
-    massageTherapy: { covered: true, annualVisitLimit: 10 },
-    priorVisitsThisYear: 7,
-  },
+  'M-2004': member('commercial', 10, { priorVisitsThisYear: 7 }),
 };
 
 const provider = (

@@ -8,36 +8,19 @@
  *   ReportBatchItemFailures, leaves the failed items to their visibility timeout.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dirname, join } from 'node:path';
 import {
   type _Record,
   DescribeStreamCommand,
   DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  type Shard,
+  ListStreamsCommand,
 } from '@aws-sdk/client-dynamodb-streams';
+import { localDynamoDbConfig } from './dynamodb.js';
 import { matchesPattern } from './eventbridge.js';
 import type { LocalSqs } from './sqs.js';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './template.js';
-
-export interface StreamMappingConfig {
-  functionLogicalId: string;
-  tableName: string;
-  startingPosition: 'LATEST' | 'TRIM_HORIZON';
-  batchSize: number;
-  maximumRetryAttempts: number;
-  filters: unknown[];
-  onFailureQueueArn?: string;
-}
-
-export interface SqsMappingConfig {
-  functionLogicalId: string;
-  queueArn: string;
-  batchSize: number;
-  reportBatchItemFailures: boolean;
-}
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalEventSourceMapping, type LocalModel } from './template.js';
 
 type Invoke = (functionLogicalId: string, event: unknown) => Promise<unknown>;
 
@@ -48,48 +31,78 @@ interface Checkpoints {
    */
   positioned: boolean;
   streamArn?: string;
-  shards: Record<string, { after?: string; done?: boolean }>;
+  /** Per shard, the sequence number of the last record handled. */
+  after: Record<string, string>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface RunningSource {
   stop(): Promise<void>;
-  /** Resolves when nothing is waiting to be handled right now. */
-  idle(): Promise<void>;
 }
 
-export function startStreamMapping(opts: {
-  mapping: StreamMappingConfig;
-  dynamo: DynamoDBClient;
-  streamsClient: DynamoDBStreamsClient;
-  checkpointFile: string;
-  invoke: Invoke;
-  sqs: LocalSqs;
-  /** Called after each handled batch, before the checkpoint (the local bus flushes its deliveries). */
-  beforeCheckpoint?: () => Promise<void>;
-  pollMs?: number;
-  log?: (line: string) => void;
-}): RunningSource {
-  const { mapping } = opts;
-  // Lambda polls a stream shard four times a second; so does this.
-  const pollMs = opts.pollMs ?? 250;
+/** Runs `poll` until stopped, `pauseMs` apart (at once after a poll that found work). */
+function pollLoop(
+  name: string,
+  pauseMs: number,
+  poll: (stopped: () => boolean) => Promise<boolean>,
+  log?: (line: string) => void,
+): RunningSource {
   let stopped = false;
-  let busy = false;
-  const checkpoints: Checkpoints = existsSync(opts.checkpointFile)
-    ? (JSON.parse(readFileSync(opts.checkpointFile, 'utf8')) as Checkpoints)
-    : { positioned: mapping.startingPosition === 'TRIM_HORIZON', shards: {} };
-  const save = () => {
-    mkdirSync(dirname(opts.checkpointFile), { recursive: true });
-    const tmp = `${opts.checkpointFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify(checkpoints));
-    renameSync(tmp, opts.checkpointFile);
+  const loop = (async () => {
+    while (!stopped) {
+      const busy = await poll(() => stopped).catch((err: Error) => {
+        if (!stopped) log?.(`${name}: ${err.message}`);
+        return false;
+      });
+      if (!busy) await sleep(pauseMs);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
   };
-  if (!existsSync(opts.checkpointFile)) save();
-  const iterators = new Map<string, string>();
+}
 
-  const matches = (record: _Record) =>
-    mapping.filters.length === 0 || mapping.filters.some((f) => matchesPattern(f, lambdaRecord(record)));
+interface Deps {
+  dataDir: string;
+  dynamoEndpoint: string;
+  sqs: LocalSqs;
+  invoke: Invoke;
+  /** Called after each handled stream batch, before its checkpoint (the local bus flushes its deliveries). */
+  beforeCheckpoint: () => Promise<void>;
+  log: (line: string) => void;
+}
+
+/** Starts every event source mapping of the model: the table's stream and the notification queue. */
+export function startEventSources(model: LocalModel, deps: Deps): RunningSource {
+  const sources = model.eventSourceMappings.map((mapping) =>
+    mapping.kind === 'dynamodb-stream' ? startStreamMapping(mapping, deps) : startSqsMapping(mapping, deps),
+  );
+  return {
+    async stop() {
+      await Promise.all(sources.map((s) => s.stop()));
+    },
+  };
+}
+
+function startStreamMapping(
+  mapping: Extract<LocalEventSourceMapping, { kind: 'dynamodb-stream' }>,
+  opts: Deps,
+): RunningSource {
+  const checkpointFile = join(opts.dataDir, 'streams', `${mapping.logicalId}.json`);
+  const streams = new DynamoDBStreamsClient(localDynamoDbConfig(opts.dynamoEndpoint));
+  const checkpoints: Checkpoints = existsSync(checkpointFile)
+    ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Checkpoints)
+    : { positioned: mapping.startingPosition === 'TRIM_HORIZON', after: {} };
+  const save = () => {
+    mkdirSync(dirname(checkpointFile), { recursive: true });
+    writeFileSync(`${checkpointFile}.tmp`, JSON.stringify(checkpoints));
+    renameSync(`${checkpointFile}.tmp`, checkpointFile);
+  };
+
   const lambdaRecord = (r: _Record) => ({
     eventID: r.eventID,
     eventName: r.eventName,
@@ -105,174 +118,97 @@ export function startStreamMapping(opts: {
     eventSourceARN: checkpoints.streamArn,
   });
 
-  async function handle(records: _Record[]): Promise<void> {
-    // Not yet positioned (LATEST, first start): what the stream held before is passed over.
-    const fresh = checkpoints.positioned ? records.filter(matches) : [];
-    for (let i = 0; i < fresh.length; i += mapping.batchSize) {
-      const batch = fresh.slice(i, i + mapping.batchSize).map(lambdaRecord);
-      let lastError = '';
-      let handled = false;
-      for (let attempt = 0; attempt <= mapping.maximumRetryAttempts && !stopped; attempt++) {
-        try {
-          await opts.invoke(mapping.functionLogicalId, { Records: batch });
-          handled = true;
-          break;
-        } catch (err) {
-          lastError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-          await sleep(Math.min(100 * 2 ** attempt, 5000));
-        }
+  async function handle(records: _Record[], stopped: () => boolean): Promise<void> {
+    const matching = records
+      .map(lambdaRecord)
+      .filter((r) => mapping.filters.length === 0 || mapping.filters.some((f) => matchesPattern(f, r)));
+    for (let i = 0; i < matching.length; i += mapping.batchSize) {
+      const batch = matching.slice(i, i + mapping.batchSize);
+      let error = '';
+      for (let attempt = 0; attempt <= mapping.maximumRetryAttempts; attempt++) {
+        if (stopped()) throw new Error('stopped before the batch was handled');
+        error = await opts.invoke(mapping.functionLogicalId, { Records: batch }).then(
+          () => '',
+          (err: Error) => `${err.name}: ${err.message}`,
+        );
+        if (!error) break;
+        await sleep(Math.min(100 * 2 ** attempt, 5000));
       }
-      if (stopped && !handled) throw new Error('stopped');
-      if (!handled) {
-        opts.log?.(`stream batch for ${mapping.functionLogicalId} failed after retries: ${lastError}`);
-        if (mapping.onFailureQueueArn) {
-          opts.sqs.send(
-            mapping.onFailureQueueArn,
-            JSON.stringify({
-              requestContext: { condition: 'RetryAttemptsExhausted', functionArn: mapping.functionLogicalId },
-              DDBStreamBatchInfo: {
-                shardId: 'local',
-                startSequenceNumber: batch[0]?.dynamodb?.SequenceNumber,
-                endSequenceNumber: batch.at(-1)?.dynamodb?.SequenceNumber,
-                batchSize: batch.length,
-                streamArn: checkpoints.streamArn,
-              },
-            }),
-          );
-        }
-      }
+      if (!error) continue;
+      opts.log(`stream batch for ${mapping.functionLogicalId} failed after retries: ${error}`);
+      if (!mapping.onFailureQueueArn) continue;
+      const record = {
+        requestContext: { condition: 'RetryAttemptsExhausted', functionArn: mapping.functionLogicalId },
+        DDBStreamBatchInfo: {
+          startSequenceNumber: batch[0]?.dynamodb?.SequenceNumber,
+          endSequenceNumber: batch.at(-1)?.dynamodb?.SequenceNumber,
+          batchSize: batch.length,
+          streamArn: checkpoints.streamArn,
+        },
+      };
+      opts.sqs.send(mapping.onFailureQueueArn, JSON.stringify(record));
     }
   }
 
-  async function pollOnce(): Promise<void> {
-    if (!checkpoints.streamArn) {
-      const { Table } = await opts.dynamo.send(new DescribeTableCommand({ TableName: mapping.tableName }));
-      if (!Table?.LatestStreamArn) throw new Error(`Table ${mapping.tableName} has no stream`);
-      checkpoints.streamArn = Table.LatestStreamArn;
-      save();
-    }
-    // The shard list changes rarely (DynamoDB Local rolls shards over every few hours): read it
-    // every few seconds, not on every poll.
-    if (Date.now() - describedAt > 5000 || shards.length === 0) {
-      shards = await describeShards();
-      describedAt = Date.now();
-    }
-    await readShards(shards);
-  }
-
-  let shards: Shard[] = [];
-  let describedAt = 0;
-  async function describeShards(): Promise<Shard[]> {
-    const found: Shard[] = [];
-    let start: string | undefined;
-    do {
-      const res = await opts.streamsClient.send(
-        new DescribeStreamCommand({ StreamArn: checkpoints.streamArn, ExclusiveStartShardId: start }),
+  async function poll(stopped: () => boolean): Promise<boolean> {
+    checkpoints.streamArn ??= (
+      await streams.send(new ListStreamsCommand({ TableName: mapping.tableName }))
+    ).Streams?.[0]?.StreamArn;
+    const StreamArn = checkpoints.streamArn;
+    if (!StreamArn) throw new Error(`Table ${mapping.tableName} has no stream`);
+    const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn }));
+    // DynamoDB Local lists a parent shard before its children, so per-item order holds.
+    for (const { ShardId } of StreamDescription?.Shards ?? []) {
+      if (!ShardId) continue;
+      const after = checkpoints.after[ShardId];
+      const position = after
+        ? ({ ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after } as const)
+        : ({ ShardIteratorType: 'TRIM_HORIZON' } as const);
+      let { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({ StreamArn, ShardId, ...position }),
       );
-      found.push(...(res.StreamDescription?.Shards ?? []));
-      start = res.StreamDescription?.LastEvaluatedShardId;
-    } while (start);
-    return found;
-  }
-
-  async function readShards(shards: Shard[]): Promise<void> {
-    const present = new Set(shards.map((s) => s.ShardId));
-    for (const shard of shards) {
-      const id = shard.ShardId as string;
-      checkpoints.shards[id] ??= {};
-      const state = checkpoints.shards[id];
-      if (state.done) continue;
-      // A child waits for its parent (per-item order).
-      if (
-        shard.ParentShardId &&
-        present.has(shard.ParentShardId) &&
-        !checkpoints.shards[shard.ParentShardId]?.done
-      ) {
-        continue;
-      }
-      let iterator = iterators.get(id);
-      if (!iterator) {
-        const res = await opts.streamsClient.send(
-          new GetShardIteratorCommand({
-            StreamArn: checkpoints.streamArn,
-            ShardId: id,
-            ...(state.after
-              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.after }
-              : { ShardIteratorType: 'TRIM_HORIZON' }),
-          }),
-        );
-        iterator = res.ShardIterator;
-      }
-      while (iterator && !stopped) {
-        const res = await opts.streamsClient.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }),
-        );
+      while (ShardIterator && !stopped()) {
+        const res = await streams.send(new GetRecordsCommand({ ShardIterator, Limit: 1000 }));
         const records = res.Records ?? [];
-        if (records.length) {
-          await handle(records);
-          await opts.beforeCheckpoint?.();
-          state.after = records.at(-1)?.dynamodb?.SequenceNumber;
-          save();
-        }
-        iterator = res.NextShardIterator;
-        if (!records.length) break;
-      }
-      if (iterator) iterators.set(id, iterator);
-      else {
-        iterators.delete(id);
-        state.done = true;
+        if (records.length === 0) break;
+        // Not yet positioned (LATEST, first start): what the stream held before is passed over.
+        if (checkpoints.positioned) await handle(records, stopped);
+        await opts.beforeCheckpoint();
+        checkpoints.after[ShardId] = records.at(-1)?.dynamodb?.SequenceNumber ?? '';
         save();
+        ShardIterator = res.NextShardIterator;
       }
     }
     if (!checkpoints.positioned) {
       checkpoints.positioned = true;
       save();
     }
+    return false;
   }
 
-  const loop = (async () => {
-    while (!stopped) {
-      busy = true;
-      try {
-        await pollOnce();
-      } catch (err) {
-        iterators.clear();
-        describedAt = 0;
-        if (!stopped) opts.log?.(`stream mapping ${mapping.functionLogicalId}: ${(err as Error).message}`);
-      }
-      busy = false;
-      await sleep(pollMs);
-    }
-  })();
-
+  // Lambda polls a stream shard four times a second; so does this.
+  const loop = pollLoop(`stream mapping ${mapping.functionLogicalId}`, 250, poll, opts.log);
   return {
     async stop() {
-      stopped = true;
-      await loop;
-    },
-    async idle() {
-      while (busy) await sleep(10);
+      await loop.stop();
+      streams.destroy();
     },
   };
 }
 
-export function startSqsMapping(opts: {
-  mapping: SqsMappingConfig;
-  sqs: LocalSqs;
-  invoke: Invoke;
-  pollMs?: number;
-  log?: (line: string) => void;
-}): RunningSource {
-  const { mapping, sqs } = opts;
-  const pollMs = opts.pollMs ?? 20;
-  let stopped = false;
-  let busy = false;
-
-  async function pollOnce(): Promise<number> {
-    const messages = sqs.receive(mapping.queueArn, mapping.batchSize);
-    if (!messages.length) return 0;
-    const event = {
-      Records: messages.map((m) => ({
+function startSqsMapping(
+  mapping: Extract<LocalEventSourceMapping, { kind: 'sqs' }>,
+  opts: Deps,
+): RunningSource {
+  const { sqs } = opts;
+  const name = `sqs mapping ${mapping.functionLogicalId}`;
+  return pollLoop(
+    name,
+    20,
+    async () => {
+      const messages = sqs.receive(mapping.queueArn, mapping.batchSize);
+      if (messages.length === 0) return false;
+      const Records = messages.map((m) => ({
         messageId: m.messageId,
         receiptHandle: m.receiptHandle,
         body: m.body,
@@ -280,63 +216,27 @@ export function startSqsMapping(opts: {
           ApproximateReceiveCount: String(m.receiveCount),
           SentTimestamp: String(m.sentAt),
           SenderId: LOCAL_ACCOUNT_ID,
-          ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt ?? Date.now()),
         },
         messageAttributes: {},
-        md5OfBody: '',
         eventSource: 'aws:sqs',
         eventSourceARN: mapping.queueArn,
         awsRegion: LOCAL_REGION,
-      })),
-    };
-    let failed = new Set<string>(messages.map((m) => m.messageId));
-    try {
-      const result = (await opts.invoke(mapping.functionLogicalId, event)) as {
-        batchItemFailures?: { itemIdentifier: string }[];
-      } | null;
-      failed = new Set(
-        mapping.reportBatchItemFailures ? (result?.batchItemFailures ?? []).map((f) => f.itemIdentifier) : [],
+      }));
+      type Result = { batchItemFailures?: { itemIdentifier: string }[] } | null;
+      const failed = await opts.invoke(mapping.functionLogicalId, { Records }).then(
+        (result) => (mapping.reportBatchItemFailures ? ((result as Result)?.batchItemFailures ?? []) : []),
+        (err: Error) => {
+          opts.log(`${name}: ${err.message}`);
+          return messages.map((m) => ({ itemIdentifier: m.messageId }));
+        },
       );
-    } catch (err) {
-      opts.log?.(`sqs mapping ${mapping.functionLogicalId}: ${(err as Error).message}`);
-    }
-    for (const m of messages) {
-      if (!failed.has(m.messageId) && m.receiptHandle) {
-        try {
-          sqs.delete(mapping.queueArn, m.receiptHandle);
-        } catch {
-          // already gone (a later receive took it): nothing to delete
-        }
+      // Handled messages are deleted; failed ones come back after their visibility timeout.
+      for (const m of messages) {
+        if (!failed.some((f) => f.itemIdentifier === m.messageId))
+          sqs.delete(mapping.queueArn, m.receiptHandle ?? '');
       }
-    }
-    return messages.length;
-  }
-
-  const loop = (async () => {
-    while (!stopped) {
-      busy = true;
-      let n = 0;
-      try {
-        n = await pollOnce();
-      } catch (err) {
-        if (!stopped) opts.log?.(`sqs mapping ${mapping.functionLogicalId}: ${(err as Error).message}`);
-      }
-      busy = false;
-      if (n === 0) await sleep(pollMs);
-    }
-  })();
-
-  return {
-    async stop() {
-      stopped = true;
-      await loop;
+      return true;
     },
-    async idle() {
-      while (busy) await sleep(10);
-    },
-  };
-}
-
-export function streamsClientFor(endpoint: string, config: Record<string, unknown>): DynamoDBStreamsClient {
-  return new DynamoDBStreamsClient({ ...config, endpoint });
+    opts.log,
+  );
 }

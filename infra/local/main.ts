@@ -33,9 +33,9 @@ Press Ctrl-C to stop.`);
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 } catch (err) {
-  const message = err instanceof Error ? err.message : String(err);
-  console.error(message === JAVA_REQUIRED_MESSAGE ? message : `The local stack did not start: ${message}`);
-  if (!(err instanceof Error && err.message === JAVA_REQUIRED_MESSAGE) && err instanceof Error)
-    console.error(err.stack);
+  const known = err instanceof Error && err.message === JAVA_REQUIRED_MESSAGE;
+  console.error(
+    known ? JAVA_REQUIRED_MESSAGE : `The local stack did not start: ${(err as Error).stack ?? err}`,
+  );
   process.exit(1);
 }

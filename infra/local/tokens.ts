@@ -3,14 +3,11 @@
  * claims a Cognito ID token would (SPEC 2 and 3). Only `npm start` uses this; it is never deployed.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UnauthorizedError } from '../../shared/errors.js';
 import { parseOrThrow } from '../../shared/schemas.js';
-
-export const ROLES = ['portal', 'reviewer', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
 
 const Id = z.string().trim().min(1).max(128);
 
@@ -19,9 +16,9 @@ const Id = z.string().trim().min(1).max(128);
  * it) and a reviewer must name a credential (it is recorded with each decision). The other
  * attribute is accepted for any role, as Cognito would carry whatever attributes a user has.
  */
-export const TokenRequestSchema = z
+const TokenRequestSchema = z
   .object({
-    role: z.enum(ROLES),
+    role: z.enum(['portal', 'reviewer', 'admin']),
     sub: Id,
     portalId: Id.optional(),
     credential: z
@@ -39,7 +36,6 @@ export const TokenRequestSchema = z
       ctx.addIssue({ code: 'custom', path: ['credential'], message: 'is required for the reviewer role' });
     }
   });
-export type TokenRequest = z.output<typeof TokenRequestSchema>;
 
 /** The ID-token claims, as Cognito names them. */
 export interface Claims {
@@ -53,32 +49,17 @@ export interface Claims {
   exp: number;
 }
 
-export interface TokenService {
-  /** Validates `input` (throws `ValidationError`) and returns a compact JWS. */
-  issue(input: unknown): string;
-  /** Returns the claims of a valid, unexpired token; throws `UnauthorizedError` otherwise. */
-  verify(token: string): Claims;
-}
-
-export interface TokenServiceOptions {
-  secret: string;
-  ttlSeconds?: number;
-  /** Clock in epoch milliseconds (tests pass a fake one). */
-  now?: () => number;
-}
-
+const base64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 const HEADER = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
 
-export function createTokenService({
-  secret,
-  ttlSeconds = 3600,
-  now = Date.now,
-}: TokenServiceOptions): TokenService {
-  if (secret.length < 16) throw new Error('The token secret must be at least 16 characters long.');
+/** Issues and verifies tokens; `now` is a clock in epoch milliseconds (tests pass a fake one). */
+export function createTokenService(options: { secret: string; ttlSeconds?: number; now?: () => number }) {
+  const { secret, ttlSeconds = 3600, now = Date.now } = options;
   const sign = (data: string) => createHmac('sha256', secret).update(data).digest();
 
   return {
-    issue(input) {
+    /** Validates `input` (throws `ValidationError`) and returns a compact JWS. */
+    issue(input: unknown): string {
       const req = parseOrThrow(TokenRequestSchema, input);
       const iat = Math.floor(now() / 1000);
       const claims: Claims = {
@@ -95,7 +76,8 @@ export function createTokenService({
       return `${signingInput}.${sign(signingInput).toString('base64url')}`;
     },
 
-    verify(token) {
+    /** The claims of a valid, unexpired token; throws `UnauthorizedError` otherwise. */
+    verify(token: string): Claims {
       const parts = token.split('.');
       if (parts.length !== 3) throw new UnauthorizedError('The bearer token is malformed.');
       const [header, payload, signature] = parts as [string, string, string];
@@ -106,7 +88,8 @@ export function createTokenService({
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
         throw new UnauthorizedError('The bearer token signature is not valid.');
       }
-      const claims = parseClaims(payload);
+      // Signed by this service, so the payload is the claims it issued.
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Claims;
       if (claims.exp <= Math.floor(now() / 1000))
         throw new UnauthorizedError('The bearer token has expired.');
       return claims;
@@ -114,56 +97,12 @@ export function createTokenService({
   };
 }
 
-const ClaimsSchema = z.object({
-  sub: z.string(),
-  'cognito:groups': z.array(z.string()),
-  'custom:portalId': z.string().optional(),
-  'custom:credential': z.string().optional(),
-  token_use: z.literal('id'),
-  iss: z.literal('local'),
-  iat: z.number().int(),
-  exp: z.number().int(),
-});
-
-function parseClaims(payload: string): Claims {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
-    throw new UnauthorizedError('The bearer token is malformed.');
-  }
-  const result = ClaimsSchema.safeParse(json);
-  if (!result.success) throw new UnauthorizedError('The bearer token is malformed.');
-  return result.data;
-}
-
 /** A random signing secret kept in `<dataDir>/token-secret`, so issued tokens survive a restart. */
 export function loadOrCreateSecret(dataDir: string): string {
   const file = join(dataDir, 'token-secret');
-  const existing = readIfPresent(file);
-  if (existing) return existing;
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  try {
-    // `wx`: if another process created it a moment ago, use theirs rather than overwrite it.
-    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-    return secret;
-  } catch (err) {
-    const raced = readIfPresent(file);
-    if (raced) return raced;
-    throw err;
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
   }
-}
-
-function readIfPresent(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8').trim() || undefined;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-function base64url(text: string): string {
-  return Buffer.from(text, 'utf8').toString('base64url');
+  return readFileSync(file, 'utf8').trim();
 }

@@ -25,7 +25,11 @@ export interface Api {
 /** A fresh local stack on a free port with its own data directory. */
 export async function startApi(options: { timeScale?: number } = {}): Promise<Api> {
   const dataDir = mkdtempSync(join(tmpdir(), 'prior-auth-e2e-'));
-  const stack = await startLocalStack({ port: 0, dataDir, ...options });
+  // A stack that fails to start leaves no data directory behind either.
+  const stack = await startLocalStack({ port: 0, dataDir, ...options }).catch((err: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  });
   const tokens = new Map<string, string>();
   const api: Api = {
     stack,
