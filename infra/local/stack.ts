@@ -126,7 +126,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const model = buildLocalModel(
     assembly.stacks.map((s) => ({ stackName: s.stackName, template: s.template })),
   );
-  for (const w of model.warnings) log(`warning: ${w}`);
   const table = model.tables[0];
   if (!table) throw new Error('The synthesized app has no DynamoDB table.');
 
@@ -202,7 +201,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const sfn = createLocalStepFunctions({
     invokeLambda: (arn, payload) => invoke(logicalIdFromArn(arn), payload, 'task'),
     sendSqsMessage: async (queue, body) => bus!.sendToQueue(queue, body),
-    putEvents: async (entries) => bus!.putEvents(entries),
     timeScale: options.timeScale ?? 1,
     onExecutionEnd: (e) => {
       if (e.status !== 'SUCCEEDED') log(`execution ${e.name} ${e.status}${e.error ? `: ${e.error}` : ''}`);
