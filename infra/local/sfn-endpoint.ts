@@ -17,19 +17,18 @@ export function awsJsonError(type: string, message: string, status = 400): AwsJs
 }
 
 export function createSfnProtocolHandler(service: LocalStepFunctions): AwsJsonHandler {
-  const string = (body: Record<string, unknown>, field: string): string => {
+  const string = (body: Record<string, unknown>, field: string, optional = false) => {
     const v = body[field];
-    if (typeof v !== 'string')
-      throw new SfnServiceError('ValidationException', `1 validation error: '${field}' must be a string`);
-    return v;
+    if (typeof v === 'string' || (optional && v === undefined)) return v as string;
+    throw new SfnServiceError('ValidationException', `1 validation error: '${field}' must be a string`);
   };
   // Only what the handlers call (SUPPORTED.sdkOperations).
   const operations: Record<string, (body: Record<string, unknown>) => object> = {
     StartExecution(body) {
       const { executionArn, startDate } = service.startExecution({
         stateMachineArn: string(body, 'stateMachineArn'),
-        ...(body.name === undefined ? {} : { name: string(body, 'name') }),
-        ...(body.input === undefined ? {} : { input: string(body, 'input') }),
+        name: string(body, 'name', true),
+        input: string(body, 'input', true),
       });
       return { executionArn, startDate: startDate.getTime() / 1000 };
     },

@@ -12,13 +12,11 @@ import {
 } from 'aws-local-stepfunctions';
 import { SUPPORTED } from './supported.js';
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
-
 export interface ExecutionDescription {
   executionArn: string;
   stateMachineArn: string;
   name: string;
-  status: ExecutionStatus;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   input: string;
   output?: string;
   startDate: Date;
@@ -34,8 +32,6 @@ export interface LocalStepFunctionsOptions {
   onExecutionEnd?(e: ExecutionDescription): void;
   /** Multiplies task timeouts and Retry intervals; tests use e.g. 0.01. */
   timeScale?: number;
-  region?: string;
-  account?: string;
 }
 
 export interface LocalStepFunctions {
@@ -54,7 +50,10 @@ export interface LocalStepFunctions {
   shutdown(): Promise<void>;
 }
 
-/** An API-level error; `name` is the AWS error code (ExecutionAlreadyExists, TaskTimedOut, ...). */
+/**
+ * An API error (`name` is the AWS error code: ExecutionAlreadyExists, TaskTimedOut, ...), or a task's
+ * error thrown into the library, which matches Retry/Catch on `name` and reports `message` as the Cause.
+ */
 export class SfnServiceError extends Error {
   constructor(name: string, message: string) {
     super(message);
@@ -97,16 +96,8 @@ const LAMBDA_ARN_RE = /^arn:aws:lambda:[^:]+:\d{12}:function:[^:]+$/;
 /** Where a TimeoutSecondsPath's value rides in the resolved Parameters (see prepare). */
 const TIMEOUT_KEY = 'Local.TimeoutSeconds';
 
-/** Thrown into the library: it matches Retry/Catch on `name` and reports `message` as the Cause. */
-class TaskError extends Error {
-  constructor(name: string, cause: string) {
-    super(cause);
-    this.name = name;
-  }
-}
-
 /** States.Runtime: neither retried nor caught, as on AWS. */
-class RuntimeError extends TaskError {
+class RuntimeError extends SfnServiceError {
   readonly isRetryable = false;
   readonly isCatchable = false;
   constructor(cause: string) {
@@ -115,28 +106,33 @@ class RuntimeError extends TaskError {
 }
 
 /** The Lambda-style error: name = errorType, Cause = `{"errorType","errorMessage"}` as AWS reports it. */
-function lambdaError(err: unknown): TaskError {
+function lambdaError(err: unknown): SfnServiceError {
   const errorType = err instanceof Error && err.name ? err.name : 'Error';
   const errorMessage = err instanceof Error ? err.message : String(err);
-  return new TaskError(errorType, JSON.stringify({ errorType, errorMessage }));
+  return new SfnServiceError(errorType, JSON.stringify({ errorType, errorMessage }));
+}
+
+function parseJson(text: string, error: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SfnServiceError(error, `${what}: not valid JSON`);
+  }
 }
 
 /** JSON round trip: what a value looks like after crossing a service boundary (undefined → null). */
 const toJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? null));
 
 /** The token `$$.Task.Token` resolved to, wherever the task's Parameters put it. */
-const findToken = (value: unknown): string | undefined =>
-  typeof value === 'string'
-    ? TOKEN_RE.test(value)
-      ? value
-      : undefined
-    : value && typeof value === 'object'
-      ? Object.values(value).map(findToken).find(Boolean)
-      : undefined;
+function findToken(value: unknown): string | undefined {
+  if (typeof value === 'string') return TOKEN_RE.test(value) ? value : undefined;
+  if (value && typeof value === 'object') return Object.values(value).map(findToken).find(Boolean);
+  return undefined;
+}
 
 type Obj = Record<string, unknown>;
-type Handlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type Overrides = NonNullable<RunOptions['overrides']>;
+type Handlers = NonNullable<Overrides['taskResourceLocalHandlers']>;
 
 interface TaskSpec {
   resource: string;
@@ -144,29 +140,16 @@ interface TaskSpec {
   timeoutFromPath: boolean;
 }
 
-interface PreparedMachine {
-  name: string;
-  arn: string;
-  machine: StateMachine;
-  tasks: Map<string, TaskSpec>;
-  retryIntervalOverrides: Overrides['retryIntervalOverrides'];
-}
-
 /**
  * Validates a definition against what the local stack supports and hands the library a copy whose
  * Task timeouts are ours; everything else runs as written.
  */
-function prepare(name: string, arn: string, definition: unknown, timeScale: number): PreparedMachine {
+function prepare(name: string, arn: string, definition: unknown, timeScale: number) {
   const copy = structuredClone(typeof definition === 'string' ? JSON.parse(definition) : definition) as {
     States?: Record<string, Obj>;
   };
-  try {
-    new StateMachine(copy as unknown as StateMachineDefinition);
-  } catch (err) {
-    throw new SfnServiceError('InvalidDefinition', (err as Error).message);
-  }
   const tasks = new Map<string, TaskSpec>();
-  const retryIntervalOverrides: Record<string, number[]> = {};
+  const retryIntervalOverrides: Overrides['retryIntervalOverrides'] & {} = {};
   for (const [stateName, state] of Object.entries(copy.States ?? {})) {
     const invalid = (why: string) => new SfnServiceError('InvalidDefinition', `State '${stateName}': ${why}`);
     if (!(SUPPORTED.stateTypes as readonly unknown[]).includes(state.Type))
@@ -195,11 +178,15 @@ function prepare(name: string, arn: string, definition: unknown, timeScale: numb
     state.TimeoutSeconds = 10 * AWS_MAX_TIMEOUT_SECONDS;
     tasks.set(stateName, spec);
   }
-  const machine = new StateMachine(copy as unknown as StateMachineDefinition, {
-    validationOptions: { noValidate: true },
-  });
-  return { name, arn, machine, tasks, retryIntervalOverrides };
+  try {
+    const machine = new StateMachine(copy as unknown as StateMachineDefinition);
+    return { name, arn, machine, tasks, retryIntervalOverrides };
+  } catch (err) {
+    throw new SfnServiceError('InvalidDefinition', (err as Error).message);
+  }
 }
+
+type PreparedMachine = ReturnType<typeof prepare>;
 
 interface ExecutionRecord extends ExecutionDescription {
   transitions: number;
@@ -215,8 +202,6 @@ const describe = ({ transitions, pending, abort, done, ...d }: ExecutionRecord):
 
 export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): LocalStepFunctions {
   const timeScale = opts.timeScale ?? 1;
-  const region = opts.region ?? 'us-east-1';
-  const account = opts.account ?? '000000000000';
   const machines = new Map<string, PreparedMachine>();
   const executions = new Map<string, ExecutionRecord>();
   const callbacks = new Map<string, (output: unknown) => void>();
@@ -243,7 +228,8 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
 
   /** One attempt of a Task state (a retry is a new attempt, with a new token). */
   function runTask(exec: ExecutionRecord, stateName: string, spec: TaskSpec, resolved: unknown) {
-    const { [TIMEOUT_KEY]: pathTimeout, ...params } = resolved as Obj;
+    const { [TIMEOUT_KEY]: pathTimeout, ...rest } = spec.timeoutFromPath ? (resolved as Obj) : {};
+    const params = (spec.timeoutFromPath ? rest : resolved) as Obj;
     const seconds = spec.timeoutFromPath ? pathTimeout : spec.timeoutSeconds;
     if (seconds !== undefined && !(Number.isInteger(seconds) && (seconds as number) > 0))
       return Promise.reject(new RuntimeError(`TimeoutSecondsPath resolved to ${JSON.stringify(seconds)}`));
@@ -263,14 +249,10 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
         settle();
       };
       const cancel = (err: Error) => finish(() => reject(err));
+      const timedOut = () =>
+        cancel(new SfnServiceError('States.Timeout', `Task '${stateName}' timed out after ${seconds} s`));
       const timer =
-        seconds === undefined
-          ? undefined
-          : setTimeout(
-              () =>
-                cancel(new TaskError('States.Timeout', `Task '${stateName}' timed out after ${seconds} s`)),
-              (seconds as number) * 1000 * timeScale,
-            );
+        seconds === undefined ? undefined : setTimeout(timedOut, Number(seconds) * 1000 * timeScale);
       exec.pending.add(cancel);
       // Registered before the request: the Lambda may answer before its own invocation returns.
       if (token) callbacks.set(token, (output) => finish(() => resolve(output)));
@@ -294,9 +276,8 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
     return { MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(body).digest('hex') };
   }
 
-  function end(exec: ExecutionRecord, status: ExecutionStatus, fields: Partial<ExecutionRecord> = {}) {
-    if (exec.status !== 'RUNNING') return;
-    Object.assign(exec, fields, { status, stopDate: new Date() });
+  function end(exec: ExecutionRecord, fields: Partial<ExecutionRecord>) {
+    if (exec.status === 'RUNNING') Object.assign(exec, fields, { stopDate: new Date() });
   }
 
   function launch(exec: ExecutionRecord, sm: PreparedMachine, input: unknown, resolveDone: () => void) {
@@ -322,15 +303,16 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
         if (ev.type === 'StateEntered' || ev.type === 'StateRetried') exec.transitions += 1;
     })().catch(() => {});
     const settled = run.result.then(
-      (output) => end(exec, 'SUCCEEDED', { output: JSON.stringify(output ?? null) }),
+      (output) => end(exec, { status: 'SUCCEEDED', output: JSON.stringify(output ?? null) }),
       (err: unknown) => {
-        if (err instanceof ExecutionAbortedError) return end(exec, 'ABORTED');
+        if (err instanceof ExecutionAbortedError) return end(exec, { status: 'ABORTED' });
         const cause =
           err instanceof ExecutionError && err.cause instanceof Error ? err.cause : (err as Error);
         // A Fail state without Error or Cause reports none; the library fills in placeholders.
-        end(exec, 'FAILED', {
-          ...(cause.name === 'FailStateError' ? {} : { error: cause.name }),
-          ...(cause.message === 'Execution failed because of a Fail state' ? {} : { cause: cause.message }),
+        end(exec, {
+          status: 'FAILED',
+          error: cause.name === 'FailStateError' ? undefined : cause.name,
+          cause: cause.message === 'Execution failed because of a Fail state' ? undefined : cause.message,
         });
       },
     );
@@ -349,10 +331,7 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
   function stopExecution(executionArn: string, error?: string, cause?: string): { stopDate: Date } {
     const exec = getExecution(executionArn);
     if (exec.status === 'RUNNING') {
-      end(exec, 'ABORTED', {
-        ...(error === undefined ? {} : { error }),
-        ...(cause === undefined ? {} : { cause }),
-      });
+      end(exec, { status: 'ABORTED', error, cause });
       exec.abort?.();
       for (const cancel of [...exec.pending]) cancel(new RuntimeError('Execution was stopped'));
     }
@@ -372,16 +351,8 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
       const inputText = input ?? '{}';
       if (Buffer.byteLength(inputText) > MAX_INPUT_BYTES)
         throw new SfnServiceError('InvalidExecutionInput', 'Input exceeds the 256 KiB limit');
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(inputText);
-      } catch {
-        throw new SfnServiceError(
-          'InvalidExecutionInput',
-          'Invalid State Machine Execution Input: not valid JSON',
-        );
-      }
-      const executionArn = `arn:aws:states:${region}:${account}:execution:${sm.name}:${executionName}`;
+      const parsed = parseJson(inputText, 'InvalidExecutionInput', 'Invalid State Machine Execution Input');
+      const executionArn = `${sm.arn.replace(':stateMachine:', ':execution:')}:${executionName}`;
       const existing = executions.get(executionArn);
       if (existing) {
         // AWS (Standard): the same name and input while RUNNING is idempotent; otherwise a conflict.
@@ -419,13 +390,7 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
       // A token never issued, or whose task already ended (success, timeout, stop).
       if (!succeed)
         throw new SfnServiceError('TaskTimedOut', 'Task Timed Out: the task for this token is not running');
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(output);
-      } catch {
-        throw new SfnServiceError('InvalidOutput', 'Invalid Output: not valid JSON');
-      }
-      succeed(parsed);
+      succeed(parseJson(output, 'InvalidOutput', 'Invalid Output'));
     },
 
     getExecutionHistory: (executionArn) => ({ transitions: getExecution(executionArn).transitions }),

@@ -5,6 +5,8 @@
  * (supported.ts) and throws on anything else it would have to run.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { SqsMappingConfig, StreamMappingConfig } from './event-sources.js';
+import type { LocalQueueConfig } from './sqs.js';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -56,36 +58,14 @@ export interface LocalEventRule {
   eventPattern: Record<string, unknown>;
   targets: RuleTarget[];
 }
-export interface LocalQueue {
+export interface LocalQueue extends LocalQueueConfig {
   logicalId: string;
-  name: string;
-  url: string;
-  arn: string;
-  visibilityTimeoutSeconds: number;
-  retentionSeconds: number;
-  redrive?: { deadLetterTargetArn: string; maxReceiveCount: number };
 }
 /** A Lambda event source mapping: a table's stream, or a queue. */
-export type LocalEventSourceMapping =
-  | {
-      logicalId: string;
-      kind: 'dynamodb-stream';
-      functionLogicalId: string;
-      tableName: string;
-      startingPosition: 'LATEST' | 'TRIM_HORIZON';
-      batchSize: number;
-      maximumRetryAttempts: number;
-      filters: unknown[];
-      onFailureQueueArn?: string;
-    }
-  | {
-      logicalId: string;
-      kind: 'sqs';
-      functionLogicalId: string;
-      queueArn: string;
-      batchSize: number;
-      reportBatchItemFailures: boolean;
-    };
+export type LocalEventSourceMapping = { logicalId: string } & (
+  | ({ kind: 'dynamodb-stream' } & StreamMappingConfig)
+  | ({ kind: 'sqs' } & SqsMappingConfig)
+);
 export interface LocalModel {
   functions: Map<string, LocalFunction>;
   tables: LocalTable[];
@@ -110,14 +90,11 @@ const PSEUDO: Record<string, string> = {
   'AWS::Region': LOCAL_REGION,
   'AWS::AccountId': LOCAL_ACCOUNT_ID,
   'AWS::Partition': 'aws',
-  'AWS::URLSuffix': 'amazonaws.com',
 };
+/** The name properties the templates set; everything else is named by its logical id. */
 const NAME_PROPERTY: Record<string, string> = {
-  'AWS::StepFunctions::StateMachine': 'StateMachineName',
   'AWS::DynamoDB::Table': 'TableName',
   'AWS::Events::EventBus': 'Name',
-  'AWS::Events::Rule': 'Name',
-  'AWS::SQS::Queue': 'QueueName',
 };
 
 /** Resolves the intrinsics of SUPPORTED.intrinsics, as seen from one stack. */
@@ -268,8 +245,8 @@ export function buildLocalModel(stacks: readonly { stackName: string; template: 
         const { 'prior-auth:entry': entry, 'prior-auth:handler': handler } = resource.Metadata ?? {};
         model.functions.set(logicalId, {
           logicalId,
-          ...(typeof entry === 'string' ? { entry } : {}),
-          ...(typeof handler === 'string' ? { handler } : {}),
+          entry: typeof entry === 'string' ? entry : undefined,
+          handler: typeof handler === 'string' ? handler : undefined,
           environment: Object.fromEntries(
             Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
           ),
@@ -320,8 +297,8 @@ export function buildLocalModel(stacks: readonly { stackName: string; template: 
           targets: targets.map((t) => ({
             id: t.Id,
             arn: t.Arn,
-            ...(t.Input === undefined ? {} : { input: t.Input }),
-            ...(t.DeadLetterConfig?.Arn ? { deadLetterQueueLogicalId: queueId(t.DeadLetterConfig.Arn) } : {}),
+            input: t.Input,
+            deadLetterQueueLogicalId: t.DeadLetterConfig?.Arn && queueId(t.DeadLetterConfig.Arn),
           })),
         });
         break;
@@ -336,7 +313,7 @@ export function buildLocalModel(stacks: readonly { stackName: string; template: 
           visibilityTimeoutSeconds: typeof p.VisibilityTimeout === 'number' ? p.VisibilityTimeout : 30,
           retentionSeconds:
             typeof p.MessageRetentionPeriod === 'number' ? p.MessageRetentionPeriod : 4 * 24 * 3600,
-          ...(redrive ? { redrive } : {}),
+          redrive,
         });
         break;
       }

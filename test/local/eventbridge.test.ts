@@ -394,11 +394,21 @@ describe('createLocalEventBridge', () => {
 
   it('starts a local Step Functions execution for a VisitCompleted event', async () => {
     const stateMachineArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:ContinuationReviewWorkflow';
-    const sfn = createLocalStepFunctions({ invokeLambda: async () => null });
+    const sfn = createLocalStepFunctions({ invokeLambda: async (_arn, payload) => payload });
     sfn.register({
       name: 'ContinuationReviewWorkflow',
       arn: stateMachineArn,
-      definition: { StartAt: 'Take', States: { Take: { Type: 'Pass', InputPath: '$.detail', End: true } } },
+      definition: {
+        StartAt: 'Take',
+        States: {
+          Take: {
+            Type: 'Task',
+            Resource: 'arn:aws:lambda:us-east-1:000000000000:function:Take',
+            InputPath: '$.detail',
+            End: true,
+          },
+        },
+      },
     });
     const started: string[] = [];
     const bus = createLocalEventBridge({
