@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Repository } from '../../shared/data/repository.js';
 import { systemClock } from '../../shared/model.js';
+import { secondsUntil } from '../../shared/usecases/common.js';
 import { reconcile } from '../../shared/usecases/reconcile.js';
 import type { LocalStepFunctions } from './stepfunctions.js';
 import type { LocalModel } from './template.js';
@@ -55,15 +56,13 @@ export async function recoverInFlightWork(deps: {
   let reviews = 0;
   for (const review of await repo.listUnappliedReviews()) {
     if (review.kind === 'INITIAL') {
-      // The pass that opened it (SPEC 10: a later pass follows an information request).
-      const lapsed = review.flags?.includes('INFORMATION_NOT_RECEIVED')
-        ? { informationNotReceived: true }
-        : {};
-      const pass = review.round ? { round: review.round, ...lapsed } : {};
+      // The pass that opened it (SPEC 10: a later pass follows an information request; JSON drops undefined).
+      const informationNotReceived = review.flags?.includes('INFORMATION_NOT_RECEIVED') || undefined;
+      const pass = review.round ? { round: review.round, informationNotReceived } : {};
       start(authArn, { referralId: review.referralId, ...pass }, review.referralId);
     } else if (review.kind === 'APPEAL') {
       if (!review.appealId) continue;
-      const reviewTimeoutSeconds = Math.max(1, Math.ceil((Date.parse(review.dueAt) - Date.now()) / 1000));
+      const reviewTimeoutSeconds = secondsUntil(review.dueAt, systemClock);
       start(
         appealArn,
         { referralId: review.referralId, appealId: review.appealId, reviewTimeoutSeconds },
