@@ -149,7 +149,7 @@ function prepare(name: string, arn: string, definition: unknown, timeScale: numb
     States?: Record<string, Obj>;
   };
   const tasks = new Map<string, TaskSpec>();
-  const retryIntervalOverrides: Overrides['retryIntervalOverrides'] & {} = {};
+  const retryIntervalOverrides: Record<string, number[]> = {};
   for (const [stateName, state] of Object.entries(copy.States ?? {})) {
     const invalid = (why: string) => new SfnServiceError('InvalidDefinition', `State '${stateName}': ${why}`);
     if (!(SUPPORTED.stateTypes as readonly unknown[]).includes(state.Type))
