@@ -5,8 +5,6 @@
  * (supported.ts) and throws on anything else it would have to run.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import type { SqsMappingConfig, StreamMappingConfig } from './event-sources.js';
-import type { LocalQueueConfig } from './sqs.js';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -58,14 +56,17 @@ export interface LocalEventRule {
   eventPattern: Record<string, unknown>;
   targets: RuleTarget[];
 }
-export interface LocalQueue extends LocalQueueConfig {
+export interface LocalQueue {
   logicalId: string;
+  name: string;
+  url: string;
+  arn: string;
+  visibilityTimeoutSeconds: number;
+  retentionSeconds: number;
+  redrive?: { deadLetterTargetArn: string; maxReceiveCount: number };
 }
 /** A Lambda event source mapping: a table's stream, or a queue. */
-export type LocalEventSourceMapping = { logicalId: string } & (
-  | ({ kind: 'dynamodb-stream' } & StreamMappingConfig)
-  | ({ kind: 'sqs' } & SqsMappingConfig)
-);
+export type LocalEventSourceMapping = ReturnType<typeof toEventSourceMapping>;
 export interface LocalModel {
   functions: Map<string, LocalFunction>;
   tables: LocalTable[];
@@ -379,14 +380,13 @@ interface CfnMapping {
 }
 
 /** The event source mappings the local stack runs (SUPPORTED.eventSources): a table's stream, or a queue. */
-function toEventSourceMapping(logicalId: string, p: CfnMapping): LocalEventSourceMapping {
+function toEventSourceMapping(logicalId: string, p: CfnMapping) {
   const functionLogicalId = p.FunctionName;
   const stream = /^arn:aws:dynamodb:[^:]*:[^:]*:table\/([^/]+)\/stream\//.exec(p.EventSourceArn);
   if (stream?.[1]) {
-    const onFailure = p.DestinationConfig?.OnFailure?.Destination;
     return {
       logicalId,
-      kind: 'dynamodb-stream',
+      kind: 'dynamodb-stream' as const,
       functionLogicalId,
       tableName: stream[1],
       startingPosition: p.StartingPosition ?? 'LATEST',
@@ -395,13 +395,13 @@ function toEventSourceMapping(logicalId: string, p: CfnMapping): LocalEventSourc
       maximumRetryAttempts:
         p.MaximumRetryAttempts === undefined || p.MaximumRetryAttempts < 0 ? 10_000 : p.MaximumRetryAttempts,
       filters: (p.FilterCriteria?.Filters ?? []).map((f) => JSON.parse(f.Pattern) as unknown),
-      ...(onFailure ? { onFailureQueueArn: onFailure } : {}),
+      onFailureQueueArn: p.DestinationConfig?.OnFailure?.Destination,
     };
   }
   if (p.EventSourceArn.startsWith('arn:aws:sqs:') && !p.FilterCriteria)
     return {
       logicalId,
-      kind: 'sqs',
+      kind: 'sqs' as const,
       functionLogicalId,
       queueArn: p.EventSourceArn,
       batchSize: p.BatchSize ?? 10,
