@@ -145,8 +145,9 @@ class Resolver {
           .join(String(delimiter));
       }
       case 'Fn::Sub':
-        // `${Name}` is a Ref, `${Res.Attr}` a GetAtt, `${!Literal}` stays literal.
-        return String(arg).replace(/\$\{([^}]*)\}/g, (_, name: string) => {
+        // `${Name}` is a Ref, `${Res.Attr}` a GetAtt, `${!Literal}` stays literal (no variable map).
+        if (typeof arg !== 'string') throw new Error('Fn::Sub with a variable map is not supported locally.');
+        return arg.replace(/\$\{([^}]*)\}/g, (_, name: string) => {
           if (name.startsWith('!')) return `\${${name.slice(1)}}`;
           const [id = '', attr] = name.split('.');
           return String(attr === undefined ? this.ref(id, stack) : this.getAtt(id, attr, stack));
