@@ -91,7 +91,6 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   const model = buildLocalModel(
     app.synth().stacks.map((s) => ({ stackName: s.stackName, template: s.template })),
   );
-  for (const w of model.warnings) log(`warning: ${w}`);
   const table = model.tables[0];
   if (!table) throw new Error('The synthesized app has no DynamoDB table.');
 

@@ -13,7 +13,7 @@ import { mergeInformation } from '../policy/information.js';
 import { authorizationRecord } from '../policy/outcomes.js';
 import type { ReasonCode } from '../reasons.js';
 import { AppealSchema, parseOrThrow } from '../schemas.js';
-import { actorOf, loadReferral, nowIso } from './common.js';
+import { actorOf, loadReferral, nowIso, secondsUntil } from './common.js';
 import type { AppealState } from './reviews.js';
 import { reviewIdFor } from './reviews.js';
 
@@ -131,11 +131,7 @@ export async function fileAppeal(deps: FileAppealDeps, caller: Caller, referralI
     await deps.appeals.startAppeal({
       referralId,
       appealId,
-      // Not secondsUntil: its clamp (~23 days) is below a standard appeal's 30 days.
-      reviewTimeoutSeconds: Math.max(
-        1,
-        Math.ceil((Date.parse(appeal.dueAt) - deps.clock.now().getTime()) / 1000),
-      ),
+      reviewTimeoutSeconds: secondsUntil(appeal.dueAt, deps.clock),
     });
   } catch (err) {
     await deps.repo.commit(deps.repo.transaction().putReferral(referral, expected + 1));

@@ -44,7 +44,7 @@ export async function loadReferral(repo: Repository, referralId: string): Promis
 
 /**
  * Seconds until a due time, as a Step Functions timeout (a positive integer). What a host timer can
- * hold is the local engine's concern: infra/local caps its timers at setTimeout's 2^31-1 ms.
+ * hold is the local engine's concern: infra/local re-arms its timers past setTimeout's 2^31-1 ms.
  */
 export function secondsUntil(dueAt: string, clock: Clock): number {
   return Math.max(Math.ceil((Date.parse(dueAt) - clock.now().getTime()) / 1000), 1);

@@ -22,7 +22,6 @@ import type { LocalTable } from '../../infra/local/template.js';
 const TABLE: LocalTable = {
   logicalId: 'Records',
   tableName: 'Records',
-  arn: 'arn:aws:dynamodb:us-east-1:000000000000:table/Records',
   ttlAttribute: 'expiresAt',
   definition: {
     TableName: 'Records',
