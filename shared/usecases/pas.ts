@@ -299,10 +299,12 @@ async function updatePasClaim(
   const { referralId } = original;
 
   const ownKey = claimKey(request.echo.claimIdentifiers);
-  const key = sha256(ownKey ?? '');
   const reusesOriginalId = updates.identifiers.some((i) => claimKey([i]) === ownKey);
   const hash = bodyHash({ updates: referralId, referral: request.referral });
-  if (!reusesOriginalId) {
+  // An update under the original's own identifier is remembered by its content: sent again it gets
+  // the current answer, while a later round's different update still goes through.
+  const key = sha256(reusesOriginalId ? `${ownKey}#update#${hash}` : (ownKey ?? ''));
+  {
     const previous = await deps.repo.getIdempotency(claimScope(portalId), key);
     if (previous) {
       const record = previous.response as ClaimRecord;
@@ -322,17 +324,15 @@ async function updatePasClaim(
   await inBundleTerms(request.origin, () =>
     answerInformationRequest(deps, caller, referralId, parseOrThrow(InformationAnswerSchema, answer)),
   );
-  if (!reusesOriginalId) {
-    await storeClaim(
-      deps.repo,
-      portalId,
-      key,
-      hash,
-      { referralId, echo: request.echo },
-      deps.clock.now(),
-      false,
-    );
-  }
+  await storeClaim(
+    deps.repo,
+    portalId,
+    key,
+    hash,
+    { referralId, echo: request.echo },
+    deps.clock.now(),
+    false,
+  );
   logger.info('PAS update received', { referralId, portalId });
   const decided = await awaitDetermination(deps, referralId, ['PENDING_INFORMATION']);
   return { bundle: respond(deps, decided, request.echo), referralId, replayed: false };

@@ -136,6 +136,24 @@ describe('pended for the questionnaire, then decided on the Claim update', () =>
   );
 
   it(
+    'an update under the original Claim identifier is applied once: sent again it is the same answer',
+    { timeout: 60_000 },
+    async () => {
+      const { first, referralId } = await pendedForQuestionnaire();
+      await settled(api, referralId, 'PENDING_INFORMATION');
+      const update = aCase({ ...first, updates: first.claimId, clinical });
+      const decided = await submitBundle(update);
+      expect(decided.status, JSON.stringify(decided.body)).toBe(200);
+      expect(actions(decided.body)).toEqual([[1, 'A1', ['CRITERIA_A_MET'], 6]]);
+      const after = await view(referralId);
+      const again = await submitBundle(update);
+      expect(again.status, JSON.stringify(again.body)).toBe(200);
+      expect(actions(again.body)).toEqual(actions(decided.body));
+      expect((await view(referralId)).history).toHaveLength(after.history.length);
+    },
+  );
+
+  it(
     'the JSON information answer takes a PAS-pended request too: one re-evaluation path for both faces',
     { timeout: 60_000 },
     async () => {
