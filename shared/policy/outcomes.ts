@@ -246,3 +246,107 @@ export function applyReReview(
     history: { actor: historyActor(decision), event: `REVIEWER_${decision.outcome}`, status, reasons },
   };
 }
+
+/** What an appeal's outcome needs to know beyond the records: the member's figures, read by the caller. */
+export interface AppealFacts {
+  /** The day the outcome is recorded (YYYY-MM-DD). */
+  today: string;
+  /** Visits the member has left this year and the plan's extension block (a stopped authorization). */
+  visitsLeft: number;
+  extensionBlock: number;
+  /** Medicare: the certified plan of care's last day; nothing runs past it. */
+  planOfCareEnds?: string;
+  /** A denial overturned: the authorization the policy grants now (`authorizationFor`), if the member is known. */
+  authorization?: Authorization;
+}
+
+export interface AppealPatch {
+  referral: ReferralRecord;
+  history: Omit<HistoryPatch, 'status'> & { status?: string };
+  /** SPEC 12: an overturned denial counts as approved after appeal in the report. */
+  countApprovedAfterAppeal: boolean;
+}
+
+/**
+ * An appeal decided by a reviewer who did not make the appealed decision (SPEC 11). OVERTURN of a
+ * determination approves every line (APPEAL_OVERTURNED) with an authorization; OVERTURN of a stop
+ * reinstates the authorization (ACTIVE) with the visits the reviewer grants, else what was left, else
+ * one extension block, within the year's limit, and moves an ended validTo as an extension does.
+ * UPHOLD leaves the decision standing with APPEAL_UPHELD added. Returns a new referral; the input is
+ * not changed.
+ */
+export function applyAppealDecision(
+  referral: ReferralRecord,
+  appealId: string,
+  decision: ReviewerDecision,
+  facts: AppealFacts,
+): AppealPatch {
+  const appeal = referral.appeals?.find((a) => a.appealId === appealId);
+  if (!appeal) throw new Error(`Appeal ${appealId} is not on referral ${referral.referralId}`);
+  const overturned = decision.outcome === 'OVERTURN';
+  const code: ReasonCode = overturned ? 'APPEAL_OVERTURNED' : 'APPEAL_UPHELD';
+  const reasons = unique<ReasonCode>([...decision.reasonCodes, code]);
+  const next: ReferralRecord = {
+    ...referral,
+    appeals: (referral.appeals ?? []).map((a) =>
+      a.appealId === appealId
+        ? {
+            ...a,
+            status: overturned ? 'OVERTURNED' : 'UPHELD',
+            decidedAt: decision.decidedAt,
+            decidedBy: decision.reviewer,
+          }
+        : a,
+    ),
+  };
+  let countApprovedAfterAppeal = false;
+
+  if (appeal.subject === 'AUTHORIZATION_STOP') {
+    const auth = referral.authorization;
+    if (!auth) throw new Error(`Referral ${referral.referralId} has no authorization to reinstate`);
+    const patched: AuthorizationRecord = { ...auth, reasons };
+    if (overturned) {
+      const remaining = Math.max(0, auth.visitsAuthorized - auth.visitsUsed);
+      const more = decision.approvedVisits ?? (remaining > 0 ? 0 : facts.extensionBlock);
+      patched.visitsAuthorized = auth.visitsAuthorized + Math.min(more, facts.visitsLeft);
+      patched.status = 'ACTIVE';
+      if (auth.validTo < facts.today) patched.validTo = extendedValidTo(facts.today, facts.planOfCareEnds);
+    }
+    next.authorization = patched;
+  } else if (overturned) {
+    const lines = referral.lines.map((l) => ({
+      ...l,
+      status: 'APPROVED' as const,
+      reasons: ['APPEAL_OVERTURNED' as const],
+    }));
+    if (referral.authorization) {
+      next.authorization = {
+        ...referral.authorization,
+        approvedCpts: lines.map((l) => l.cpt),
+        visitsAuthorized: referral.authorization.visitsAuthorized + (decision.approvedVisits ?? 0),
+      };
+    } else if (facts.authorization) {
+      next.authorization = authorizationRecord(facts.authorization, lines);
+    }
+    Object.assign(next, {
+      status: 'APPROVED',
+      lines,
+      reasons,
+      decidedBy: decision.reviewer,
+      decidedAt: decision.decidedAt,
+    });
+    countApprovedAfterAppeal = referral.reportYear !== undefined;
+  } else {
+    next.reasons = unique<ReasonCode>([...referral.reasons, ...reasons]);
+  }
+  return {
+    referral: next,
+    history: {
+      actor: historyActor(decision),
+      event: code,
+      status: appeal.subject === 'AUTHORIZATION_STOP' ? next.authorization?.status : next.status,
+      reasons,
+    },
+    countApprovedAfterAppeal,
+  };
+}

@@ -10,8 +10,12 @@ import type { Actor, AppealRecord, Caller, Clock, ReferralRecord } from '../mode
 import { logger } from '../observability.js';
 import { authorizationFor, visitsLeftThisYear } from '../policy/determine.js';
 import { mergeInformation } from '../policy/information.js';
-import { authorizationRecord } from '../policy/outcomes.js';
-import type { ReasonCode } from '../reasons.js';
+import {
+  type AppealFacts,
+  applyAppealDecision,
+  medicarePlanOfCareEnds,
+  type ReviewerDecision,
+} from '../policy/outcomes.js';
 import { AppealSchema, parseOrThrow } from '../schemas.js';
 import { actorOf, loadReferral, nowIso, secondsUntil } from './common.js';
 import type { AppealState } from './reviews.js';
@@ -161,89 +165,56 @@ export async function recordAppeal(repo: Repository, clock: Clock, state: Appeal
   if (!appeal) throw new NotFoundError(`Appeal ${state.appealId}`);
   if (appeal.status !== 'OPEN') return { status: appeal.status, alreadyRecorded: true };
   const at = nowIso(clock);
-  const expected = referral.version;
-  const overturned = decision.outcome === 'OVERTURN';
-  const code: ReasonCode = overturned ? 'APPEAL_OVERTURNED' : 'APPEAL_UPHELD';
-  const reasons = [...new Set<ReasonCode>([...decision.reasonCodes, code])];
+  const patch = applyAppealDecision(
+    referral,
+    appeal.appealId,
+    decision,
+    await appealFacts(repo, referral, toIsoDate(new Date(at)), decision),
+  );
   const tx = repo.transaction();
-
-  if (appeal.subject === 'AUTHORIZATION_STOP') {
-    const auth = referral.authorization;
-    if (!auth) throw new NotFoundError(`Authorization of referral ${referral.referralId}`);
-    if (overturned) {
-      const left = await visitsLeft(repo, referral, toIsoDate(new Date(at)));
-      const remaining = Math.max(0, auth.visitsAuthorized - auth.visitsUsed);
-      // Reinstated with the visits the reviewer grants, else what was left, else one extension block.
-      const more = decision.approvedVisits ?? (remaining > 0 ? 0 : left.extensionBlock);
-      auth.visitsAuthorized += Math.min(more, left.visitsLeft);
-      auth.status = 'ACTIVE';
-      const today = toIsoDate(new Date(at));
-      if (auth.validTo < today) auth.validTo = addDays(today, 30);
-    }
-    auth.reasons = reasons;
-  } else if (overturned) {
-    const member = await repo.getMember(referral.request.memberId);
-    const used = await repo.getMemberVisitsUsed(
-      referral.request.memberId,
-      yearOf(referral.request.startDate),
-    );
-    const lines = referral.lines.map((l) => ({
-      ...l,
-      status: 'APPROVED' as const,
-      reasons: ['APPEAL_OVERTURNED' as const],
-    }));
-    if (!referral.authorization && member) {
-      const a = authorizationFor(
-        referral.request,
-        member,
-        used,
-        member.lineOfBusiness === 'medicare' ? 'MEDICARE' : 'A',
-        decision.approvedVisits,
-      );
-      referral.authorization = authorizationRecord(a, lines);
-    } else if (referral.authorization) {
-      referral.authorization.approvedCpts = lines.map((l) => l.cpt);
-      if (decision.approvedVisits) referral.authorization.visitsAuthorized += decision.approvedVisits;
-    }
-    referral.status = 'APPROVED';
-    referral.lines = lines;
-    referral.reasons = reasons;
-    referral.decidedBy = decision.reviewer;
-    referral.decidedAt = decision.decidedAt;
-    // SPEC 12: counted as approved after appeal, in the year the appealed determination counts in.
-    if (referral.reportYear !== undefined)
-      tx.countApprovedAfterAppeal(referral.reportYear, referral.request.urgency);
-  } else {
-    referral.reasons = [...new Set<ReasonCode>([...referral.reasons, ...reasons])];
-  }
-  appeal.status = overturned ? 'OVERTURNED' : 'UPHELD';
-  appeal.decidedAt = decision.decidedAt;
-  appeal.decidedBy = decision.reviewer;
+  if (patch.countApprovedAfterAppeal && referral.reportYear !== undefined)
+    tx.countApprovedAfterAppeal(referral.reportYear, referral.request.urgency);
   const review = await repo.getReview(decision.reviewId);
   if (review) tx.putReview({ ...review, recorded: true }, 'any');
   await repo.commit(
-    tx.putReferral(referral, expected).addHistory(referral.referralId, {
-      at,
-      actor: { id: decision.reviewer.id, role: 'reviewer', credential: decision.reviewer.credential },
-      event: code,
-      status: appeal.subject === 'AUTHORIZATION_STOP' ? referral.authorization?.status : referral.status,
-      reasons,
-    }),
+    tx
+      .putReferral(patch.referral, referral.version)
+      .addHistory(referral.referralId, { at, ...patch.history }),
   );
+  const status = patch.referral.appeals?.find((a) => a.appealId === appeal.appealId)?.status ?? appeal.status;
   logger.info('appeal recorded', {
     referralId: referral.referralId,
     appealId: appeal.appealId,
-    outcome: appeal.status,
+    outcome: status,
   });
-  return { status: appeal.status, alreadyRecorded: false };
+  return { status, alreadyRecorded: false };
 }
 
-async function visitsLeft(repo: Repository, referral: ReferralRecord, today: string) {
+/** The member's figures the appeal's outcome rests on, read now. */
+async function appealFacts(
+  repo: Repository,
+  referral: ReferralRecord,
+  today: string,
+  decision: ReviewerDecision,
+): Promise<AppealFacts> {
   const member = await repo.getMember(referral.request.memberId);
-  if (!member) return { visitsLeft: 0, extensionBlock: 0 };
-  const used = await repo.getMemberVisitsUsed(referral.request.memberId, yearOf(today));
-  return {
-    visitsLeft: visitsLeftThisYear(member, used),
+  if (!member) return { today, visitsLeft: 0, extensionBlock: 0 };
+  const usedNow = await repo.getMemberVisitsUsed(referral.request.memberId, yearOf(today));
+  const facts: AppealFacts = {
+    today,
+    visitsLeft: visitsLeftThisYear(member, usedNow),
     extensionBlock: member.massageTherapy.extensionBlock,
   };
+  const planOfCareEnds = medicarePlanOfCareEnds(referral.request, member.lineOfBusiness);
+  if (planOfCareEnds) facts.planOfCareEnds = planOfCareEnds;
+  if (decision.outcome === 'OVERTURN' && !referral.authorization) {
+    const startYear = yearOf(referral.request.startDate);
+    const used =
+      startYear === yearOf(today)
+        ? usedNow
+        : await repo.getMemberVisitsUsed(referral.request.memberId, startYear);
+    const basis = member.lineOfBusiness === 'medicare' ? 'MEDICARE' : 'A';
+    facts.authorization = authorizationFor(referral.request, member, used, basis, decision.approvedVisits);
+  }
+  return facts;
 }

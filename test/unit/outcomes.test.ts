@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { applyReReview, extendedValidTo, reviewerOf } from '../../shared/policy/outcomes.js';
+import type { ReferralRecord } from '../../shared/model.js';
+import {
+  applyAppealDecision,
+  applyReReview,
+  extendedValidTo,
+  reviewerOf,
+} from '../../shared/policy/outcomes.js';
 import type { ReReviewOutcome } from '../../shared/progress.js';
 
 const review: ReReviewOutcome = {
@@ -50,6 +56,108 @@ describe('applying outcomes', () => {
     expect(reviewerOf({ sub: 'r', roles: ['reviewer'], credential: 'MD' })).toEqual({
       id: 'r',
       credential: 'MD',
+    });
+  });
+
+  describe('an appeal decided (SPEC 11)', () => {
+    const appeal = (subject: 'DETERMINATION' | 'AUTHORIZATION_STOP') => ({
+      appealId: 'ap-1',
+      subject,
+      urgency: 'standard' as const,
+      receivedAt: '2027-01-02T00:00:00.000Z',
+      submittedBy: 'portal-user',
+      note: 'please',
+      appealedStatus: subject === 'DETERMINATION' ? 'DENIED' : 'STOPPED',
+      appealedDecisionBy: { id: 'rev-0', credential: 'MD' },
+      dueAt: '2027-02-01T00:00:00.000Z',
+      reviewId: 'rv-ap-1',
+      status: 'OPEN' as const,
+    });
+    const stopped = {
+      referralId: 'r-1',
+      status: 'APPROVED',
+      reasons: ['CRITERIA_A_MET'],
+      lines: [{ cpt: '97124', unitsPerVisit: 4, status: 'APPROVED', reasons: [], separatelyPayable: true }],
+      authorization: {
+        status: 'STOPPED',
+        reasons: ['REVIEWER_STOPPED'],
+        basis: 'A',
+        visitsRequested: 6,
+        visitsAuthorized: 6,
+        visitsUsed: 6,
+        validFrom: '2026-11-01',
+        validTo: '2026-12-31',
+        approvedCpts: ['97124'],
+      },
+      appeals: [appeal('AUTHORIZATION_STOP')],
+      version: 7,
+    } as unknown as ReferralRecord;
+    const appealDecision = (outcome: 'OVERTURN' | 'UPHOLD', approvedVisits?: number) => ({
+      ...decision('CONTINUE', approvedVisits),
+      outcome,
+      reviewer: { id: 'rev-2', credential: 'PT' },
+    });
+    const facts = { today: '2027-01-10', visitsLeft: 10, extensionBlock: 4 };
+
+    it('OVERTURN of a stop reinstates it with one extension block and moves an ended validTo like an extension', () => {
+      const before = structuredClone(stopped);
+      const patch = applyAppealDecision(stopped, 'ap-1', appealDecision('OVERTURN'), {
+        ...facts,
+        planOfCareEnds: '2027-01-31',
+      });
+      expect(patch.referral.authorization).toMatchObject({
+        status: 'ACTIVE',
+        visitsAuthorized: 10,
+        validTo: '2027-01-31',
+        reasons: ['APPEAL_OVERTURNED'],
+      });
+      expect(patch.referral.appeals?.[0]).toMatchObject({ status: 'OVERTURNED', decidedBy: { id: 'rev-2' } });
+      expect(patch.history).toMatchObject({ event: 'APPEAL_OVERTURNED', status: 'ACTIVE' });
+      expect(patch.countApprovedAfterAppeal).toBe(false);
+      expect(stopped).toEqual(before);
+    });
+
+    it("OVERTURN grants the reviewer's visits within the year's limit; UPHOLD keeps the stop", () => {
+      const granted = applyAppealDecision(stopped, 'ap-1', appealDecision('OVERTURN', 8), {
+        ...facts,
+        visitsLeft: 3,
+      });
+      expect(granted.referral.authorization?.visitsAuthorized).toBe(9);
+      expect(granted.referral.authorization?.validTo).toBe('2027-02-09');
+      const upheld = applyAppealDecision(stopped, 'ap-1', appealDecision('UPHOLD'), facts);
+      expect(upheld.referral.authorization).toMatchObject({ status: 'STOPPED', reasons: ['APPEAL_UPHELD'] });
+      expect(upheld.referral.appeals?.[0]?.status).toBe('UPHELD');
+    });
+
+    it('OVERTURN of a denial approves every line with the authorization the policy grants and counts in the report', () => {
+      const denied = {
+        ...stopped,
+        status: 'DENIED',
+        reasons: ['REVIEWER_DENIED'],
+        lines: [{ ...stopped.lines[0], status: 'DENIED', reasons: ['REVIEWER_DENIED'] }],
+        authorization: undefined,
+        appeals: [appeal('DETERMINATION')],
+        reportYear: 2027,
+      } as unknown as ReferralRecord;
+      const patch = applyAppealDecision(denied, 'ap-1', appealDecision('OVERTURN'), {
+        ...facts,
+        authorization: {
+          basis: 'A',
+          visitsRequested: 6,
+          visitsAuthorized: 6,
+          validFrom: '2027-01-10',
+          validTo: '2027-03-11',
+        } as never,
+      });
+      expect(patch.referral).toMatchObject({
+        status: 'APPROVED',
+        reasons: ['APPEAL_OVERTURNED'],
+        decidedBy: { id: 'rev-2', credential: 'PT' },
+        authorization: { status: 'ACTIVE', visitsAuthorized: 6, approvedCpts: ['97124'] },
+      });
+      expect(patch.referral.lines[0]).toMatchObject({ status: 'APPROVED', reasons: ['APPEAL_OVERTURNED'] });
+      expect(patch.countApprovedAfterAppeal).toBe(true);
+      expect(denied.status).toBe('DENIED');
     });
   });
 });
