@@ -16,7 +16,7 @@ import { ensureTables, localDynamoDbConfig, startDynamoDbLocal } from './dynamod
 import { startEventSources } from './event-sources.js';
 import { createEventsProtocolHandler, createLocalEventBridge } from './eventbridge.js';
 import { createGateway, parseJsonBody } from './http-gateway.js';
-import { createKmsProtocolHandler, loadOrCreateKmsKey } from './kms.js';
+import { createKmsProtocolHandler } from './kms.js';
 import { recoverInFlightWork } from './recovery.js';
 import { seedDemoData } from './seed.js';
 import { type AwsJsonHandler, awsJsonError, createSfnProtocolHandler, serveAwsJson } from './sfn-endpoint.js';
@@ -176,18 +176,8 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   });
   for (const sm of model.stateMachines)
     sfn.register({ name: sm.name, arn: sm.arn, definition: sm.definition });
-  const queueArnOf = (logicalId: string | undefined) =>
-    model.queues.find((q) => q.logicalId === logicalId)?.arn;
-  const rules = model.eventRules.map((r) => ({
-    ...r,
-    targets: r.targets.map((t) => ({
-      id: t.id,
-      arn: t.arn,
-      deadLetterArn: queueArnOf(t.deadLetterQueueLogicalId),
-    })),
-  }));
   const bus = createLocalEventBridge({
-    rules,
+    rules: model.eventRules,
     deliver: (target, event) => {
       if (target.arn.includes(':states:'))
         sfn.startExecution({ stateMachineArn: target.arn, input: JSON.stringify(event) });
@@ -210,7 +200,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     AWSEvents: createEventsProtocolHandler(bus),
     AmazonSQS: createSqsProtocolHandler(sqs),
     TrentService: createKmsProtocolHandler(
-      loadOrCreateKmsKey(resolve(dataDir, 'kms-key')),
+      Buffer.from(loadOrCreateSecret(dataDir, 'kms-key'), 'base64'),
       environment.SECRET_KEY_ID ?? 'no-key',
     ),
   };

@@ -34,21 +34,7 @@ export interface LocalStepFunctionsOptions {
   timeScale?: number;
 }
 
-export interface LocalStepFunctions {
-  register(sm: { name: string; arn: string; definition: unknown }): void;
-  startExecution(req: { stateMachineArn: string; name?: string; input?: string }): {
-    executionArn: string;
-    startDate: Date;
-  };
-  describeExecution(executionArn: string): ExecutionDescription;
-  stopExecution(executionArn: string, error?: string, cause?: string): { stopDate: Date };
-  sendTaskSuccess(taskToken: string, output: string): void;
-  /** State transitions as AWS bills them: one per state entered plus one per retry. */
-  getExecutionHistory(executionArn: string): { transitions: number };
-  listExecutions(stateMachineArn: string): ExecutionDescription[];
-  waitFor(executionArn: string): Promise<ExecutionDescription>;
-  shutdown(): Promise<void>;
-}
+export type LocalStepFunctions = ReturnType<typeof createLocalStepFunctions>;
 
 /**
  * An API error (`name` is the AWS error code: ExecutionAlreadyExists, TaskTimedOut, ...), or a task's
@@ -89,9 +75,7 @@ export function installLongTimers(): void {
 installLongTimers();
 
 const AWS_MAX_TIMEOUT_SECONDS = 99_999_999;
-const MAX_INPUT_BYTES = 256 * 1024;
 const TOKEN_RE = /^ltt1-[0-9a-f]{64}$/;
-const EXECUTION_NAME_RE = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/]{1,80}$/;
 const LAMBDA_ARN_RE = /^arn:aws:lambda:[^:]+:\d{12}:function:[^:]+$/;
 /** Where a TimeoutSecondsPath's value rides in the resolved Parameters (see prepare). */
 const TIMEOUT_KEY = 'Local.TimeoutSeconds';
@@ -200,7 +184,7 @@ const describe = ({ transitions, pending, abort, done, ...d }: ExecutionRecord):
   ...d,
 });
 
-export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): LocalStepFunctions {
+export function createLocalStepFunctions(opts: LocalStepFunctionsOptions) {
   const timeScale = opts.timeScale ?? 1;
   const machines = new Map<string, PreparedMachine>();
   const executions = new Map<string, ExecutionRecord>();
@@ -320,11 +304,7 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
       // Whatever still waits dies with the execution.
       for (const cancel of [...exec.pending]) cancel(new RuntimeError('Execution ended'));
       resolveDone();
-      try {
-        opts.onExecutionEnd?.(describe(exec));
-      } catch {
-        // an observer's failure must not disturb the engine
-      }
+      opts.onExecutionEnd?.(describe(exec));
     });
   }
 
@@ -339,18 +319,23 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
   }
 
   return {
-    register({ name, arn, definition }) {
+    register({ name, arn, definition }: { name: string; arn: string; definition: unknown }) {
       machines.set(arn, prepare(name, arn, definition, timeScale));
     },
 
-    startExecution({ stateMachineArn, name, input }) {
+    // Names and inputs come from our own handlers (referral and appeal ids, small JSON): not validated.
+    startExecution({
+      stateMachineArn,
+      name,
+      input,
+    }: {
+      stateMachineArn: string;
+      name?: string;
+      input?: string;
+    }) {
       const sm = getMachine(stateMachineArn);
       const executionName = name ?? randomUUID();
-      if (!EXECUTION_NAME_RE.test(executionName))
-        throw new SfnServiceError('InvalidName', `Invalid Name: '${executionName}'`);
       const inputText = input ?? '{}';
-      if (Buffer.byteLength(inputText) > MAX_INPUT_BYTES)
-        throw new SfnServiceError('InvalidExecutionInput', 'Input exceeds the 256 KiB limit');
       const parsed = parseJson(inputText, 'InvalidExecutionInput', 'Invalid State Machine Execution Input');
       const executionArn = `${sm.arn.replace(':stateMachine:', ':execution:')}:${executionName}`;
       const existing = executions.get(executionArn);
@@ -380,11 +365,11 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
       return { executionArn, startDate: exec.startDate };
     },
 
-    describeExecution: (executionArn) => describe(getExecution(executionArn)),
+    describeExecution: (executionArn: string) => describe(getExecution(executionArn)),
 
     stopExecution,
 
-    sendTaskSuccess(taskToken, output) {
+    sendTaskSuccess(taskToken: string, output: string) {
       if (!TOKEN_RE.test(taskToken)) throw new SfnServiceError('InvalidToken', 'Invalid token');
       const succeed = callbacks.get(taskToken);
       // A token never issued, or whose task already ended (success, timeout, stop).
@@ -393,14 +378,15 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
       succeed(parseJson(output, 'InvalidOutput', 'Invalid Output'));
     },
 
-    getExecutionHistory: (executionArn) => ({ transitions: getExecution(executionArn).transitions }),
+    /** State transitions as AWS bills them: one per state entered plus one per retry. */
+    getExecutionHistory: (executionArn: string) => ({ transitions: getExecution(executionArn).transitions }),
 
-    listExecutions(stateMachineArn) {
+    listExecutions(stateMachineArn: string) {
       getMachine(stateMachineArn);
       return [...executions.values()].filter((e) => e.stateMachineArn === stateMachineArn).map(describe);
     },
 
-    waitFor: (executionArn) => getExecution(executionArn).done,
+    waitFor: (executionArn: string) => getExecution(executionArn).done,
 
     async shutdown() {
       const running = [...executions.values()].filter((e) => e.status === 'RUNNING');

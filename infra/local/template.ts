@@ -46,8 +46,7 @@ export interface ApiRoute {
 export interface RuleTarget {
   id: string;
   arn: string;
-  input?: string;
-  deadLetterQueueLogicalId?: string;
+  deadLetterArn?: string;
 }
 export interface LocalEventRule {
   logicalId: string;
@@ -229,13 +228,6 @@ export function buildLocalModel(stacks: readonly { stackName: string; template: 
   const all = templates.flatMap((t, stack) =>
     Object.entries(t.Resources ?? {}).map(([logicalId, resource]) => ({ stack, logicalId, resource })),
   );
-  const queueId = (queueArn: string) => {
-    const found = all.find(
-      (x) => x.resource.Type === 'AWS::SQS::Queue' && r.getAtt(x.logicalId, 'Arn', x.stack) === queueArn,
-    );
-    if (!found) throw new Error(`${queueArn} is not a queue of the templates.`);
-    return found.logicalId;
-  };
   for (const { stack, logicalId, resource } of all) {
     const p = resource.Properties ?? {};
     const resolve = (v: unknown) => r.resolve(v, stack);
@@ -288,7 +280,6 @@ export function buildLocalModel(stacks: readonly { stackName: string; template: 
         const targets = resolve(p.Targets) as {
           Id: string;
           Arn: string;
-          Input?: string;
           DeadLetterConfig?: { Arn?: string };
         }[];
         model.eventRules.push({
@@ -296,12 +287,7 @@ export function buildLocalModel(stacks: readonly { stackName: string; template: 
           name: name(),
           eventBusName: p.EventBusName === undefined ? 'default' : r.string(p.EventBusName, stack),
           eventPattern: resolve(p.EventPattern) as Record<string, unknown>,
-          targets: targets.map((t) => ({
-            id: t.Id,
-            arn: t.Arn,
-            input: t.Input,
-            deadLetterQueueLogicalId: t.DeadLetterConfig?.Arn && queueId(t.DeadLetterConfig.Arn),
-          })),
+          targets: targets.map((t) => ({ id: t.Id, arn: t.Arn, deadLetterArn: t.DeadLetterConfig?.Arn })),
         });
         break;
       }

@@ -99,7 +99,7 @@ describe('the local model of the synthesized app', () => {
           {
             id: 'Target0',
             arn: byPrefix(model.stateMachines, 'ContinuationReviewWorkflow').arn,
-            deadLetterQueueLogicalId: byPrefix(model.queues, 'VisitEventsDeadLetterQueue').logicalId,
+            deadLetterArn: byPrefix(model.queues, 'VisitEventsDeadLetterQueue').arn,
           },
         ],
       ],
@@ -110,7 +110,7 @@ describe('the local model of the synthesized app', () => {
           {
             id: 'Target0',
             arn: byPrefix(model.queues, 'NotificationsQueue').arn,
-            deadLetterQueueLogicalId: byPrefix(model.queues, 'NotificationsDeadLetterQueue').logicalId,
+            deadLetterArn: byPrefix(model.queues, 'NotificationsDeadLetterQueue').arn,
           },
         ],
       ],
