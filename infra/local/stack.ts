@@ -166,9 +166,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   });
   const sfn = createLocalStepFunctions({
     invokeLambda: (arn, payload) => invoke(arn, payload, 'task'),
-    sendSqsMessage: async (queue, body) => {
-      sqs.send(queue, body);
-    },
+    sendSqsMessage: async (queue, body) => sqs.send(queue, body),
     timeScale,
     onExecutionEnd: (e) => {
       if (e.status !== 'SUCCEEDED') log(`execution ${e.name} ${e.status}${e.error ? `: ${e.error}` : ''}`);
@@ -204,15 +202,11 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       environment.SECRET_KEY_ID ?? 'no-key',
     ),
   };
-  const serveAws = serveAwsJson((target, body) => {
-    const endpoint = (SUPPORTED.sdkOperations as readonly string[]).includes(target)
-      ? endpoints[target.split('.')[0] ?? '']
-      : undefined;
-    return endpoint
-      ? endpoint(target, body)
-      : Promise.resolve(
-          awsJsonError('UnknownOperationException', `The local stack does not offer ${target}`),
-        );
+  const serveAws = serveAwsJson(async (target, body) => {
+    const endpoint = endpoints[target.split('.')[0] ?? ''];
+    if (endpoint && (SUPPORTED.sdkOperations as readonly string[]).includes(target))
+      return endpoint(target, body);
+    return awsJsonError('UnknownOperationException', `The local stack does not offer ${target}`);
   });
   awsServer.on('request', (req, res) => void serveAws(req, res));
 
@@ -257,7 +251,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await sources.stop();
+    await Promise.all(sources.map((s) => s.stop()));
     await sfn.shutdown();
     for (const s of [server, awsServer]) {
       await new Promise<void>((ok) => s.close(() => ok()));

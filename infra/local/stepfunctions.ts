@@ -2,7 +2,7 @@
 // Task resources the templates use (supported.ts) as taskResourceLocalHandlers: Lambda functions, the
 // callback (.waitForTaskToken) with one token per task, and sqs:sendMessage.
 import './polyfills.js';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   ExecutionAbortedError,
   ExecutionError,
@@ -28,7 +28,8 @@ export interface ExecutionDescription {
 export interface LocalStepFunctionsOptions {
   /** Runs the in-process handler; a thrown error's `name` plays the Lambda's errorType. */
   invokeLambda(functionArnOrName: string, payload: unknown): Promise<unknown>;
-  sendSqsMessage?(queueUrlOrArn: string, body: string): Promise<void>;
+  /** Resolves to the SendMessage answer (MessageId, MD5OfMessageBody), the task's result as on AWS. */
+  sendSqsMessage?(queueUrlOrArn: string, body: string): Promise<unknown>;
   onExecutionEnd?(e: ExecutionDescription): void;
   /** Multiplies task timeouts and Retry intervals; tests use e.g. 0.01. */
   timeScale?: number;
@@ -256,8 +257,7 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions) {
     // arn:aws:states:::sqs:sendMessage
     if (!opts.sendSqsMessage) throw new RuntimeError('sqs:sendMessage is not configured');
     const body = typeof p.MessageBody === 'string' ? p.MessageBody : JSON.stringify(p.MessageBody);
-    await opts.sendSqsMessage(String(p.QueueUrl), body);
-    return { MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(body).digest('hex') };
+    return opts.sendSqsMessage(String(p.QueueUrl), body);
   }
 
   function end(exec: ExecutionRecord, fields: Partial<ExecutionRecord>) {

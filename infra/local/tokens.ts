@@ -97,7 +97,7 @@ export function createTokenService(options: { secret: string; ttlSeconds?: numbe
   };
 }
 
-/** A random 256-bit secret kept in `<dataDir>/<name>`, so issued tokens (and sealed values) survive a restart. */
+/** A random 256-bit secret in `<dataDir>/<name>`, so issued tokens (and sealed values) survive a restart. */
 export function loadOrCreateSecret(dataDir: string, name = 'token-secret'): string {
   const file = join(dataDir, name);
   if (!existsSync(file)) {
