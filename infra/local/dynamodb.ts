@@ -33,7 +33,7 @@ export function localDynamoDbConfig(endpoint: string): DynamoDBClientConfig {
   return { endpoint, region: 'us-east-1', credentials, logger: SDK_CLIENT_CONFIG.logger };
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function startDynamoDbLocal(options: { dataDir: string }) {
   // `java -version` prints `openjdk version "17.0.15"` (or, before 9, `"1.8.0_292"`) to stderr.

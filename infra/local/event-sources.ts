@@ -17,7 +17,7 @@ import {
   GetShardIteratorCommand,
   ListStreamsCommand,
 } from '@aws-sdk/client-dynamodb-streams';
-import { localDynamoDbConfig } from './dynamodb.js';
+import { localDynamoDbConfig, sleep } from './dynamodb.js';
 import { matchesPattern } from './eventbridge.js';
 import type { LocalSqs } from './sqs.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalEventSourceMapping, type LocalModel } from './template.js';
@@ -34,8 +34,6 @@ interface Checkpoints {
   /** Per shard, the sequence number of the last record handled. */
   after: Record<string, string>;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 type RunningSource = { stop(): Promise<void> };
 

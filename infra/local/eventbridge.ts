@@ -49,6 +49,7 @@ export interface LocalEventBridgeOptions {
   deliver(target: RuleTarget, event: EventEnvelope): Promise<void> | void;
   /** Where an event goes when its delivery failed (the target's DLQ); without one it is dropped. */
   deadLetter?(queueArn: string, body: string): void;
+  onPutEvents?(entries: readonly PutEventsRequestEntry[]): void;
 }
 
 export type LocalEventBridge = ReturnType<typeof createLocalEventBridge>;
@@ -69,6 +70,7 @@ export function createLocalEventBridge(opts: LocalEventBridgeOptions) {
 
   return {
     async putEvents(entries: readonly PutEventsRequestEntry[]) {
+      opts.onPutEvents?.(entries);
       const results = entries.map((entry) => {
         const event = envelope(entry);
         const bus = entry.EventBusName ?? 'default';

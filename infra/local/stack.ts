@@ -1,5 +1,3 @@
-import './polyfills.js';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +5,6 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { Context } from 'aws-lambda';
 import { logger } from '../../shared/observability.js';
 import { buildApp } from '../build-app.js';
 import { ALLOW_LOOPBACK_CONTEXT } from '../constructs/notifications.js';
@@ -23,7 +20,7 @@ import { type AwsJsonHandler, awsJsonError, createSfnProtocolHandler, serveAwsJs
 import { createLocalSqs, createSqsProtocolHandler } from './sqs.js';
 import { createLocalStepFunctions } from './stepfunctions.js';
 import { SUPPORTED } from './supported.js';
-import { buildLocalModel, LOCAL_ACCOUNT_ID, lambdaArn, queueUrl } from './template.js';
+import { buildLocalModel, LOCAL_ACCOUNT_ID, queueUrl } from './template.js';
 import { createTokenService, loadOrCreateSecret } from './tokens.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -36,10 +33,7 @@ export interface LocalStackOptions {
   /** Scales Step Functions waits and timeouts, and queue timeouts (tests). Default 1. */
   timeScale?: number;
   log?: (line: string) => void;
-  /**
-   * Instrumentation (the system bench): wraps every in-process Lambda invocation. `run` calls the
-   * handler with the (JSON) event and resolves to its result; absent, handlers are called directly.
-   */
+  /** Instrumentation (the system bench): wraps every Lambda invocation; `run` calls the handler. */
   aroundInvoke?(call: InvokeCall, run: () => Promise<unknown>): Promise<unknown>;
   /** Instrumentation (the system bench): sees every PutEvents request the local bus receives. */
   onEvent?(entries: readonly PutEventsRequestEntry[]): void;
@@ -55,7 +49,8 @@ export interface InvokeCall {
 
 export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
+// No handler reads its Lambda context: none is passed.
+type Handler = (event: unknown) => Promise<unknown>;
 
 /** Listens on loopback only. */
 function listen(server: Server, port: number): Promise<number> {
@@ -138,19 +133,11 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       );
       handlers.set(logicalId, handler);
     }
-    const deadline = Date.now() + fn.timeoutSeconds * 1000;
-    // The handlers read no context; these are the fields a Lambda handler commonly does.
-    const context = {
-      functionName: logicalId,
-      invokedFunctionArn: lambdaArn(logicalId),
-      awsRequestId: randomUUID(),
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    } as Context;
     // Lambda passes events and results as JSON: so does this (the Step Functions engine already
     // does it for its tasks).
     const asJson = (value: unknown) => (kind === 'task' ? value : JSON.parse(JSON.stringify(value ?? null)));
     const input = asJson(event);
-    const run = async () => (await handler)(input, context);
+    const run = async () => (await handler)(input);
     const result = options.aroundInvoke
       ? await options.aroundInvoke({ functionLogicalId: logicalId, kind, event: input }, run)
       : await run();
@@ -182,12 +169,8 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       else sqs.send(target.arn, JSON.stringify(event));
     },
     deadLetter: (queueArn, body) => sqs.send(queueArn, body),
+    onPutEvents: options.onEvent,
   });
-  const putEvents = bus.putEvents;
-  bus.putEvents = (entries) => {
-    options.onEvent?.(entries);
-    return putEvents(entries);
-  };
   // A queue no function reads is a dead-letter queue (a rule target's, a stream's OnFailure, a redrive's).
   const deadLetterQueues = model.queues.filter(
     (q) => !model.eventSourceMappings.some((m) => m.kind === 'sqs' && m.queueArn === q.arn),

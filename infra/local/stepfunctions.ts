@@ -1,7 +1,6 @@
 // The local Step Functions: runs the synthesized definitions on aws-local-stepfunctions, performing the
 // Task resources the templates use (supported.ts) as taskResourceLocalHandlers: Lambda functions, the
 // callback (.waitForTaskToken) with one token per task, and sqs:sendMessage.
-import './polyfills.js';
 import { randomUUID } from 'node:crypto';
 import {
   ExecutionAbortedError,
@@ -11,6 +10,18 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import { SUPPORTED } from './supported.js';
+
+// Node 20 lacks Promise.withResolvers (added in Node 22); the library calls it for every Task state.
+const P = Promise as unknown as { withResolvers?: () => unknown };
+P.withResolvers ??= () => {
+  let resolve: unknown;
+  let reject: unknown;
+  const promise = new Promise((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+};
 
 export interface ExecutionDescription {
   executionArn: string;
@@ -382,7 +393,6 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions) {
     getExecutionHistory: (executionArn: string) => ({ transitions: getExecution(executionArn).transitions }),
 
     listExecutions(stateMachineArn: string) {
-      getMachine(stateMachineArn);
       return [...executions.values()].filter((e) => e.stateMachineArn === stateMachineArn).map(describe);
     },
 

@@ -21,7 +21,7 @@ export interface LocalFunction {
   entry?: string;
   handler?: string;
   environment: Record<string, string>;
-  timeoutSeconds: number;
+  /** Read by the system bench (its cost model). */
   memoryMb: number;
 }
 export interface LocalTable {
@@ -142,13 +142,9 @@ class Resolver {
           .join(String(delimiter));
       }
       case 'Fn::Sub':
-        // `${Name}` is a Ref, `${Res.Attr}` a GetAtt, `${!Literal}` stays literal (no variable map).
+        // The templates substitute Refs only (`${AWS::Region}`): no variable map, `${Res.Attr}`, `${!Literal}`.
         if (typeof arg !== 'string') throw new Error('Fn::Sub with a variable map is not supported locally.');
-        return arg.replace(/\$\{([^}]*)\}/g, (_, name: string) => {
-          if (name.startsWith('!')) return `\${${name.slice(1)}}`;
-          const [id = '', attr] = name.split('.');
-          return String(attr === undefined ? this.ref(id, stack) : this.getAtt(id, attr, stack));
-        });
+        return arg.replace(/\$\{([^}]*)\}/g, (_, name: string) => this.ref(name, stack));
       case 'Fn::Select': {
         const [index, items] = args;
         return (this.resolve(items, stack) as unknown[])[Number(index)];
@@ -240,7 +236,6 @@ export function buildLocalModel(stacks: readonly { stackName: string; template: 
           environment: Object.fromEntries(
             Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
           ),
-          timeoutSeconds: typeof p.Timeout === 'number' ? p.Timeout : 3,
           memoryMb: typeof p.MemorySize === 'number' ? p.MemorySize : 128,
         });
         break;
