@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import {
   CreateTableCommand,
@@ -24,13 +24,11 @@ export const JAVA_REQUIRED_MESSAGE =
 
 export type DynamoDbLocal = Awaited<ReturnType<typeof startDynamoDbLocal>>;
 
-/**
- * Client settings for the local engine; with `-sharedDb` any region and credentials see the same tables.
- * The handlers' quiet logger: the default one has the SDK copy every response (stream pages) to drop it.
- */
+/** Client settings for the local engine; with `-sharedDb` any region and credentials see the same tables. */
 export function localDynamoDbConfig(endpoint: string): DynamoDBClientConfig {
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  return { endpoint, region: 'us-east-1', credentials, logger: SDK_CLIENT_CONFIG.logger };
+  // The handlers' quiet logger: the default one has the SDK copy every response (stream pages) to drop it.
+  return { ...SDK_CLIENT_CONFIG, endpoint, region: 'us-east-1', credentials };
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -126,14 +124,19 @@ async function endOrphan(pidFile: string): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
+/** Listens on loopback only; resolves to the port (0 picks a free one). */
+export function listen(server: Server, port: number): Promise<number> {
   return new Promise((ok, fail) => {
-    const server = createServer().once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', () => ok((server.address() as AddressInfo).port));
   });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  const port = await listen(server, 0);
+  await new Promise((closed) => server.close(closed));
+  return port;
 }
 
 /**

@@ -22,8 +22,6 @@ import { matchesPattern } from './eventbridge.js';
 import type { LocalSqs } from './sqs.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalEventSourceMapping, type LocalModel } from './template.js';
 
-type Invoke = (functionLogicalId: string, event: unknown) => Promise<unknown>;
-
 interface Checkpoints {
   /**
    * LATEST means "from the first start on": the first start reads what the stream already holds
@@ -66,7 +64,7 @@ interface Deps {
   dataDir: string;
   dynamoEndpoint: string;
   sqs: LocalSqs;
-  invoke: Invoke;
+  invoke: (functionLogicalId: string, event: unknown) => Promise<unknown>;
   /** Called after each handled stream batch, before its checkpoint (the local bus flushes its deliveries). */
   beforeCheckpoint: () => Promise<void>;
   log: (line: string) => void;

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -9,7 +8,7 @@ import { logger } from '../../shared/observability.js';
 import { buildApp } from '../build-app.js';
 import { ALLOW_LOOPBACK_CONTEXT } from '../constructs/notifications.js';
 import { DEMO_REVIEWERS } from './demo-data.js';
-import { ensureTables, localDynamoDbConfig, startDynamoDbLocal } from './dynamodb.js';
+import { ensureTables, listen, localDynamoDbConfig, startDynamoDbLocal } from './dynamodb.js';
 import { startEventSources } from './event-sources.js';
 import { createEventsProtocolHandler, createLocalEventBridge } from './eventbridge.js';
 import { createGateway, parseJsonBody } from './http-gateway.js';
@@ -51,14 +50,6 @@ export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
 
 // No handler reads its Lambda context: none is passed.
 type Handler = (event: unknown) => Promise<unknown>;
-
-/** Listens on loopback only. */
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((ok, fail) => {
-    server.once('error', fail);
-    server.listen(port, '127.0.0.1', () => ok((server.address() as AddressInfo).port));
-  });
-}
 
 /**
  * The embedded local stack: synthesizes the CDK app in-process and runs what it describes on one
@@ -159,8 +150,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       if (e.status !== 'SUCCEEDED') log(`execution ${e.name} ${e.status}${e.error ? `: ${e.error}` : ''}`);
     },
   });
-  for (const sm of model.stateMachines)
-    sfn.register({ name: sm.name, arn: sm.arn, definition: sm.definition });
+  for (const sm of model.stateMachines) sfn.register(sm);
   const bus = createLocalEventBridge({
     rules: model.eventRules,
     deliver: (target, event) => {

@@ -25,7 +25,6 @@ export interface LocalFunction {
   memoryMb: number;
 }
 export interface LocalTable {
-  logicalId: string;
   tableName: string;
   definition: CreateTableCommandInput;
   ttlAttribute?: string;
@@ -58,7 +57,6 @@ export interface LocalEventRule {
 export interface LocalQueue {
   logicalId: string;
   name: string;
-  url: string;
   arn: string;
   visibilityTimeoutSeconds: number;
   retentionSeconds: number;
@@ -142,7 +140,7 @@ class Resolver {
           .join(String(delimiter));
       }
       case 'Fn::Sub':
-        // The templates substitute Refs only (`${AWS::Region}`): no variable map, `${Res.Attr}`, `${!Literal}`.
+        // The templates substitute Refs only, e.g. `${AWS::Region}` (no variable map, GetAtt or literal).
         if (typeof arg !== 'string') throw new Error('Fn::Sub with a variable map is not supported locally.');
         return arg.replace(/\$\{([^}]*)\}/g, (_, name: string) => this.ref(name, stack));
       case 'Fn::Select': {
@@ -241,7 +239,7 @@ export function buildLocalModel(stacks: readonly { stackName: string; template: 
         break;
       }
       case 'AWS::DynamoDB::Table':
-        model.tables.push({ logicalId, ...toTable(name(), resolve(p) as CfnTable) });
+        model.tables.push(toTable(name(), resolve(p) as CfnTable));
         break;
       case 'AWS::StepFunctions::StateMachine':
         model.stateMachines.push({
@@ -287,7 +285,6 @@ export function buildLocalModel(stacks: readonly { stackName: string; template: 
         model.queues.push({
           logicalId,
           name: name(),
-          url: queueUrl(name()),
           arn: arn('sqs', name()),
           visibilityTimeoutSeconds: typeof p.VisibilityTimeout === 'number' ? p.VisibilityTimeout : 30,
           retentionSeconds:
@@ -314,7 +311,7 @@ interface CfnTable {
 }
 
 /** CloudFormation table properties → `CreateTable` input (on demand). */
-function toTable(tableName: string, p: CfnTable): Omit<LocalTable, 'logicalId'> {
+function toTable(tableName: string, p: CfnTable): LocalTable {
   const view = p.StreamSpecification?.StreamViewType;
   const definition: CreateTableCommandInput = {
     TableName: tableName,
