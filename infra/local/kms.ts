@@ -5,17 +5,7 @@
  * it was sealed with.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { type AwsJsonHandler, awsJsonError } from './sfn-endpoint.js';
-
-export function loadOrCreateKmsKey(file: string): Buffer {
-  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-  const key = randomBytes(32);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, key.toString('base64'), { mode: 0o600 });
-  return key;
-}
 
 const aad = (context: unknown) =>
   Buffer.from(JSON.stringify(Object.entries((context ?? {}) as Record<string, string>).sort()));

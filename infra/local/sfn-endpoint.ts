@@ -2,6 +2,7 @@
 // SDK clients with only `endpoint` pointed here.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from './http-gateway.js';
 import { type LocalStepFunctions, SfnServiceError } from './stepfunctions.js';
 
 export interface AwsJsonResponse {
@@ -16,34 +17,23 @@ export function awsJsonError(type: string, message: string, status = 400): AwsJs
   return { status, body: { __type: type, message } };
 }
 
+/** `AWSStepFunctions.StartExecution | SendTaskSuccess` (SUPPORTED.sdkOperations): what the handlers call. */
 export function createSfnProtocolHandler(service: LocalStepFunctions): AwsJsonHandler {
-  const string = (body: Record<string, unknown>, field: string, optional = false) => {
-    const v = body[field];
-    if (typeof v === 'string' || (optional && v === undefined)) return v as string;
-    throw new SfnServiceError('ValidationException', `1 validation error: '${field}' must be a string`);
-  };
-  // Only what the handlers call (SUPPORTED.sdkOperations).
-  const operations: Record<string, (body: Record<string, unknown>) => object> = {
-    StartExecution(body) {
-      const { executionArn, startDate } = service.startExecution({
-        stateMachineArn: string(body, 'stateMachineArn'),
-        name: string(body, 'name', true),
-        input: string(body, 'input', true),
-      });
-      return { executionArn, startDate: startDate.getTime() / 1000 };
-    },
-    SendTaskSuccess(body) {
-      service.sendTaskSuccess(string(body, 'taskToken'), string(body, 'output'));
-      return {};
-    },
-  };
-
   return async (target, body) => {
-    const op = target.replace(/^AWSStepFunctions\./, '');
-    const fn = Object.hasOwn(operations, op) ? operations[op] : undefined;
-    if (!fn) return awsJsonError('UnknownOperationException', `Unsupported operation '${target}'`);
+    const input = body as {
+      stateMachineArn: string;
+      name?: string;
+      input?: string;
+      taskToken: string;
+      output: string;
+    };
     try {
-      return { status: 200, body: fn(typeof body === 'object' && body !== null ? (body as never) : {}) };
+      if (target === 'AWSStepFunctions.SendTaskSuccess') {
+        service.sendTaskSuccess(input.taskToken, input.output);
+        return { status: 200, body: {} };
+      }
+      const { executionArn, startDate } = service.startExecution(input);
+      return { status: 200, body: { executionArn, startDate: startDate.getTime() / 1000 } };
     } catch (err) {
       // The SDK takes the error name from the part of `__type` after '#'.
       if (err instanceof SfnServiceError)
@@ -61,13 +51,8 @@ export function serveAwsJson(
     const target = req.headers['x-amz-target'];
     let result: AwsJsonResponse;
     try {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const text = Buffer.concat(chunks).toString('utf8');
-      result =
-        typeof target === 'string'
-          ? await handler(target, text.trim() === '' ? {} : JSON.parse(text))
-          : awsJsonError('UnknownOperationException', 'Missing X-Amz-Target header');
+      const text = await readBody(req);
+      result = await handler(String(target), text.trim() === '' ? {} : JSON.parse(text));
     } catch (err) {
       result = awsJsonError('SerializationException', err instanceof Error ? err.message : String(err));
     }

@@ -54,8 +54,10 @@ export function createLocalSqs(opts: LocalSqsOptions) {
     else store.get(e.queue)?.set(e.message.messageId, { ...e.message });
   }
 
-  if (opts.journalFile && existsSync(opts.journalFile)) {
-    for (const line of readFileSync(opts.journalFile, 'utf8').split('\n')) {
+  if (opts.journalFile) {
+    mkdirSync(dirname(opts.journalFile), { recursive: true });
+    const text = existsSync(opts.journalFile) ? readFileSync(opts.journalFile, 'utf8') : '';
+    for (const line of text.split('\n')) {
       try {
         if (line.trim()) apply(JSON.parse(line) as JournalEntry);
       } catch {
@@ -69,10 +71,7 @@ export function createLocalSqs(opts: LocalSqsOptions) {
   }
 
   function record(e: JournalEntry): void {
-    if (opts.journalFile) {
-      mkdirSync(dirname(opts.journalFile), { recursive: true });
-      appendFileSync(opts.journalFile, `${JSON.stringify(e)}\n`);
-    }
+    if (opts.journalFile) appendFileSync(opts.journalFile, `${JSON.stringify(e)}\n`);
     apply(e);
   }
 

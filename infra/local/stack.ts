@@ -1,29 +1,25 @@
-import './polyfills.js';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { Context } from 'aws-lambda';
 import { logger } from '../../shared/observability.js';
 import { buildApp } from '../build-app.js';
 import { ALLOW_LOOPBACK_CONTEXT } from '../constructs/notifications.js';
 import { DEMO_REVIEWERS } from './demo-data.js';
-import { ensureTables, localDynamoDbConfig, startDynamoDbLocal } from './dynamodb.js';
+import { ensureTables, listen, localDynamoDbConfig, startDynamoDbLocal } from './dynamodb.js';
 import { startEventSources } from './event-sources.js';
 import { createEventsProtocolHandler, createLocalEventBridge } from './eventbridge.js';
 import { createGateway, parseJsonBody } from './http-gateway.js';
-import { createKmsProtocolHandler, loadOrCreateKmsKey } from './kms.js';
+import { createKmsProtocolHandler } from './kms.js';
 import { recoverInFlightWork } from './recovery.js';
 import { seedDemoData } from './seed.js';
 import { type AwsJsonHandler, awsJsonError, createSfnProtocolHandler, serveAwsJson } from './sfn-endpoint.js';
 import { createLocalSqs, createSqsProtocolHandler } from './sqs.js';
 import { createLocalStepFunctions } from './stepfunctions.js';
 import { SUPPORTED } from './supported.js';
-import { buildLocalModel, LOCAL_ACCOUNT_ID, lambdaArn, queueUrl } from './template.js';
+import { buildLocalModel, LOCAL_ACCOUNT_ID, queueUrl } from './template.js';
 import { createTokenService, loadOrCreateSecret } from './tokens.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -36,10 +32,7 @@ export interface LocalStackOptions {
   /** Scales Step Functions waits and timeouts, and queue timeouts (tests). Default 1. */
   timeScale?: number;
   log?: (line: string) => void;
-  /**
-   * Instrumentation (the system bench): wraps every in-process Lambda invocation. `run` calls the
-   * handler with the (JSON) event and resolves to its result; absent, handlers are called directly.
-   */
+  /** Instrumentation (the system bench): wraps every Lambda invocation; `run` calls the handler. */
   aroundInvoke?(call: InvokeCall, run: () => Promise<unknown>): Promise<unknown>;
   /** Instrumentation (the system bench): sees every PutEvents request the local bus receives. */
   onEvent?(entries: readonly PutEventsRequestEntry[]): void;
@@ -55,15 +48,8 @@ export interface InvokeCall {
 
 export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
-
-/** Listens on loopback only. */
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((ok, fail) => {
-    server.once('error', fail);
-    server.listen(port, '127.0.0.1', () => ok((server.address() as AddressInfo).port));
-  });
-}
+// No handler reads its Lambda context: none is passed.
+type Handler = (event: unknown) => Promise<unknown>;
 
 /**
  * The embedded local stack: synthesizes the CDK app in-process and runs what it describes on one
@@ -138,19 +124,11 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
       );
       handlers.set(logicalId, handler);
     }
-    const deadline = Date.now() + fn.timeoutSeconds * 1000;
-    // The handlers read no context; these are the fields a Lambda handler commonly does.
-    const context = {
-      functionName: logicalId,
-      invokedFunctionArn: lambdaArn(logicalId),
-      awsRequestId: randomUUID(),
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    } as Context;
     // Lambda passes events and results as JSON: so does this (the Step Functions engine already
     // does it for its tasks).
     const asJson = (value: unknown) => (kind === 'task' ? value : JSON.parse(JSON.stringify(value ?? null)));
     const input = asJson(event);
-    const run = async () => (await handler)(input, context);
+    const run = async () => (await handler)(input);
     const result = options.aroundInvoke
       ? await options.aroundInvoke({ functionLogicalId: logicalId, kind, event: input }, run)
       : await run();
@@ -166,40 +144,23 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   });
   const sfn = createLocalStepFunctions({
     invokeLambda: (arn, payload) => invoke(arn, payload, 'task'),
-    sendSqsMessage: async (queue, body) => {
-      sqs.send(queue, body);
-    },
+    sendSqsMessage: async (queue, body) => sqs.send(queue, body),
     timeScale,
     onExecutionEnd: (e) => {
       if (e.status !== 'SUCCEEDED') log(`execution ${e.name} ${e.status}${e.error ? `: ${e.error}` : ''}`);
     },
   });
-  for (const sm of model.stateMachines)
-    sfn.register({ name: sm.name, arn: sm.arn, definition: sm.definition });
-  const queueArnOf = (logicalId: string | undefined) =>
-    model.queues.find((q) => q.logicalId === logicalId)?.arn;
-  const rules = model.eventRules.map((r) => ({
-    ...r,
-    targets: r.targets.map((t) => ({
-      id: t.id,
-      arn: t.arn,
-      deadLetterArn: queueArnOf(t.deadLetterQueueLogicalId),
-    })),
-  }));
+  for (const sm of model.stateMachines) sfn.register(sm);
   const bus = createLocalEventBridge({
-    rules,
+    rules: model.eventRules,
     deliver: (target, event) => {
       if (target.arn.includes(':states:'))
         sfn.startExecution({ stateMachineArn: target.arn, input: JSON.stringify(event) });
       else sqs.send(target.arn, JSON.stringify(event));
     },
     deadLetter: (queueArn, body) => sqs.send(queueArn, body),
+    onPutEvents: options.onEvent,
   });
-  const putEvents = bus.putEvents;
-  bus.putEvents = (entries) => {
-    options.onEvent?.(entries);
-    return putEvents(entries);
-  };
   // A queue no function reads is a dead-letter queue (a rule target's, a stream's OnFailure, a redrive's).
   const deadLetterQueues = model.queues.filter(
     (q) => !model.eventSourceMappings.some((m) => m.kind === 'sqs' && m.queueArn === q.arn),
@@ -210,19 +171,15 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
     AWSEvents: createEventsProtocolHandler(bus),
     AmazonSQS: createSqsProtocolHandler(sqs),
     TrentService: createKmsProtocolHandler(
-      loadOrCreateKmsKey(resolve(dataDir, 'kms-key')),
+      Buffer.from(loadOrCreateSecret(dataDir, 'kms-key'), 'base64'),
       environment.SECRET_KEY_ID ?? 'no-key',
     ),
   };
-  const serveAws = serveAwsJson((target, body) => {
-    const endpoint = (SUPPORTED.sdkOperations as readonly string[]).includes(target)
-      ? endpoints[target.split('.')[0] ?? '']
-      : undefined;
-    return endpoint
-      ? endpoint(target, body)
-      : Promise.resolve(
-          awsJsonError('UnknownOperationException', `The local stack does not offer ${target}`),
-        );
+  const serveAws = serveAwsJson(async (target, body) => {
+    const endpoint = endpoints[target.split('.')[0] ?? ''];
+    if (endpoint && (SUPPORTED.sdkOperations as readonly string[]).includes(target))
+      return endpoint(target, body);
+    return awsJsonError('UnknownOperationException', `The local stack does not offer ${target}`);
   });
   awsServer.on('request', (req, res) => void serveAws(req, res));
 
@@ -267,7 +224,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await sources.stop();
+    await Promise.all(sources.map((s) => s.stop()));
     await sfn.shutdown();
     for (const s of [server, awsServer]) {
       await new Promise<void>((ok) => s.close(() => ok()));

@@ -1,8 +1,7 @@
 // The local Step Functions: runs the synthesized definitions on aws-local-stepfunctions, performing the
 // Task resources the templates use (supported.ts) as taskResourceLocalHandlers: Lambda functions, the
 // callback (.waitForTaskToken) with one token per task, and sqs:sendMessage.
-import './polyfills.js';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   ExecutionAbortedError,
   ExecutionError,
@@ -11,6 +10,18 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import { SUPPORTED } from './supported.js';
+
+// Node 20 lacks Promise.withResolvers (added in Node 22); the library calls it for every Task state.
+const P = Promise as unknown as { withResolvers?: () => unknown };
+P.withResolvers ??= () => {
+  let resolve: unknown;
+  let reject: unknown;
+  const promise = new Promise((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+};
 
 export interface ExecutionDescription {
   executionArn: string;
@@ -28,27 +39,14 @@ export interface ExecutionDescription {
 export interface LocalStepFunctionsOptions {
   /** Runs the in-process handler; a thrown error's `name` plays the Lambda's errorType. */
   invokeLambda(functionArnOrName: string, payload: unknown): Promise<unknown>;
-  sendSqsMessage?(queueUrlOrArn: string, body: string): Promise<void>;
+  /** Resolves to the SendMessage answer (MessageId, MD5OfMessageBody), the task's result as on AWS. */
+  sendSqsMessage?(queueUrlOrArn: string, body: string): Promise<unknown>;
   onExecutionEnd?(e: ExecutionDescription): void;
   /** Multiplies task timeouts and Retry intervals; tests use e.g. 0.01. */
   timeScale?: number;
 }
 
-export interface LocalStepFunctions {
-  register(sm: { name: string; arn: string; definition: unknown }): void;
-  startExecution(req: { stateMachineArn: string; name?: string; input?: string }): {
-    executionArn: string;
-    startDate: Date;
-  };
-  describeExecution(executionArn: string): ExecutionDescription;
-  stopExecution(executionArn: string, error?: string, cause?: string): { stopDate: Date };
-  sendTaskSuccess(taskToken: string, output: string): void;
-  /** State transitions as AWS bills them: one per state entered plus one per retry. */
-  getExecutionHistory(executionArn: string): { transitions: number };
-  listExecutions(stateMachineArn: string): ExecutionDescription[];
-  waitFor(executionArn: string): Promise<ExecutionDescription>;
-  shutdown(): Promise<void>;
-}
+export type LocalStepFunctions = ReturnType<typeof createLocalStepFunctions>;
 
 /**
  * An API error (`name` is the AWS error code: ExecutionAlreadyExists, TaskTimedOut, ...), or a task's
@@ -89,9 +87,7 @@ export function installLongTimers(): void {
 installLongTimers();
 
 const AWS_MAX_TIMEOUT_SECONDS = 99_999_999;
-const MAX_INPUT_BYTES = 256 * 1024;
 const TOKEN_RE = /^ltt1-[0-9a-f]{64}$/;
-const EXECUTION_NAME_RE = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/]{1,80}$/;
 const LAMBDA_ARN_RE = /^arn:aws:lambda:[^:]+:\d{12}:function:[^:]+$/;
 /** Where a TimeoutSecondsPath's value rides in the resolved Parameters (see prepare). */
 const TIMEOUT_KEY = 'Local.TimeoutSeconds';
@@ -178,12 +174,8 @@ function prepare(name: string, arn: string, definition: unknown, timeScale: numb
     state.TimeoutSeconds = 10 * AWS_MAX_TIMEOUT_SECONDS;
     tasks.set(stateName, spec);
   }
-  try {
-    const machine = new StateMachine(copy as unknown as StateMachineDefinition);
-    return { name, arn, machine, tasks, retryIntervalOverrides };
-  } catch (err) {
-    throw new SfnServiceError('InvalidDefinition', (err as Error).message);
-  }
+  const machine = new StateMachine(copy as unknown as StateMachineDefinition);
+  return { name, arn, machine, tasks, retryIntervalOverrides };
 }
 
 type PreparedMachine = ReturnType<typeof prepare>;
@@ -196,11 +188,10 @@ interface ExecutionRecord extends ExecutionDescription {
   done: Promise<ExecutionDescription>;
 }
 
-const describe = ({ transitions, pending, abort, done, ...d }: ExecutionRecord): ExecutionDescription => ({
-  ...d,
-});
+// The rest of a destructuring is a fresh object: the description is a copy.
+const describe = ({ transitions, pending, abort, done, ...d }: ExecutionRecord): ExecutionDescription => d;
 
-export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): LocalStepFunctions {
+export function createLocalStepFunctions(opts: LocalStepFunctionsOptions) {
   const timeScale = opts.timeScale ?? 1;
   const machines = new Map<string, PreparedMachine>();
   const executions = new Map<string, ExecutionRecord>();
@@ -272,8 +263,7 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
     // arn:aws:states:::sqs:sendMessage
     if (!opts.sendSqsMessage) throw new RuntimeError('sqs:sendMessage is not configured');
     const body = typeof p.MessageBody === 'string' ? p.MessageBody : JSON.stringify(p.MessageBody);
-    await opts.sendSqsMessage(String(p.QueueUrl), body);
-    return { MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(body).digest('hex') };
+    return opts.sendSqsMessage(String(p.QueueUrl), body);
   }
 
   function end(exec: ExecutionRecord, fields: Partial<ExecutionRecord>) {
@@ -320,11 +310,7 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
       // Whatever still waits dies with the execution.
       for (const cancel of [...exec.pending]) cancel(new RuntimeError('Execution ended'));
       resolveDone();
-      try {
-        opts.onExecutionEnd?.(describe(exec));
-      } catch {
-        // an observer's failure must not disturb the engine
-      }
+      opts.onExecutionEnd?.(describe(exec));
     });
   }
 
@@ -339,18 +325,23 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
   }
 
   return {
-    register({ name, arn, definition }) {
+    register({ name, arn, definition }: { name: string; arn: string; definition: unknown }) {
       machines.set(arn, prepare(name, arn, definition, timeScale));
     },
 
-    startExecution({ stateMachineArn, name, input }) {
+    // Names and inputs come from our own handlers (referral and appeal ids, small JSON): not validated.
+    startExecution({
+      stateMachineArn,
+      name,
+      input,
+    }: {
+      stateMachineArn: string;
+      name?: string;
+      input?: string;
+    }) {
       const sm = getMachine(stateMachineArn);
       const executionName = name ?? randomUUID();
-      if (!EXECUTION_NAME_RE.test(executionName))
-        throw new SfnServiceError('InvalidName', `Invalid Name: '${executionName}'`);
       const inputText = input ?? '{}';
-      if (Buffer.byteLength(inputText) > MAX_INPUT_BYTES)
-        throw new SfnServiceError('InvalidExecutionInput', 'Input exceeds the 256 KiB limit');
       const parsed = parseJson(inputText, 'InvalidExecutionInput', 'Invalid State Machine Execution Input');
       const executionArn = `${sm.arn.replace(':stateMachine:', ':execution:')}:${executionName}`;
       const existing = executions.get(executionArn);
@@ -380,11 +371,11 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
       return { executionArn, startDate: exec.startDate };
     },
 
-    describeExecution: (executionArn) => describe(getExecution(executionArn)),
+    describeExecution: (executionArn: string) => describe(getExecution(executionArn)),
 
     stopExecution,
 
-    sendTaskSuccess(taskToken, output) {
+    sendTaskSuccess(taskToken: string, output: string) {
       if (!TOKEN_RE.test(taskToken)) throw new SfnServiceError('InvalidToken', 'Invalid token');
       const succeed = callbacks.get(taskToken);
       // A token never issued, or whose task already ended (success, timeout, stop).
@@ -393,14 +384,14 @@ export function createLocalStepFunctions(opts: LocalStepFunctionsOptions): Local
       succeed(parseJson(output, 'InvalidOutput', 'Invalid Output'));
     },
 
-    getExecutionHistory: (executionArn) => ({ transitions: getExecution(executionArn).transitions }),
+    /** State transitions as AWS bills them: one per state entered plus one per retry. */
+    getExecutionHistory: (executionArn: string) => ({ transitions: getExecution(executionArn).transitions }),
 
-    listExecutions(stateMachineArn) {
-      getMachine(stateMachineArn);
+    listExecutions(stateMachineArn: string) {
       return [...executions.values()].filter((e) => e.stateMachineArn === stateMachineArn).map(describe);
     },
 
-    waitFor: (executionArn) => getExecution(executionArn).done,
+    waitFor: (executionArn: string) => getExecution(executionArn).done,
 
     async shutdown() {
       const running = [...executions.values()].filter((e) => e.status === 'RUNNING');

@@ -21,11 +21,10 @@ export interface LocalFunction {
   entry?: string;
   handler?: string;
   environment: Record<string, string>;
-  timeoutSeconds: number;
+  /** Read by the system bench (its cost model). */
   memoryMb: number;
 }
 export interface LocalTable {
-  logicalId: string;
   tableName: string;
   definition: CreateTableCommandInput;
   ttlAttribute?: string;
@@ -46,8 +45,7 @@ export interface ApiRoute {
 export interface RuleTarget {
   id: string;
   arn: string;
-  input?: string;
-  deadLetterQueueLogicalId?: string;
+  deadLetterArn?: string;
 }
 export interface LocalEventRule {
   logicalId: string;
@@ -59,7 +57,6 @@ export interface LocalEventRule {
 export interface LocalQueue {
   logicalId: string;
   name: string;
-  url: string;
   arn: string;
   visibilityTimeoutSeconds: number;
   retentionSeconds: number;
@@ -127,39 +124,31 @@ class Resolver {
   }
 
   private intrinsic(fn: string, arg: unknown, stack: number): unknown {
-    const list = (n: number) => {
-      if (!Array.isArray(arg) || arg.length < n) throw new Error(`${fn} needs ${n} arguments.`);
-      return arg;
-    };
+    // The synthesizer writes well-formed intrinsics: their argument lists are not checked.
+    const args = arg as unknown[];
     switch (fn) {
       case 'Ref':
         return this.ref(String(arg), stack);
       case 'Fn::GetAtt': {
-        const [id, attr] = list(2);
+        const [id, attr] = args;
         return this.getAtt(String(id), String(attr), stack);
       }
       case 'Fn::Join': {
-        const [delimiter, items] = list(2);
+        const [delimiter, items] = args;
         return (this.resolve(items, stack) as unknown[])
           .map((v) => this.string(v, stack))
           .join(String(delimiter));
       }
       case 'Fn::Sub':
-        // `${Name}` is a Ref, `${Res.Attr}` a GetAtt, `${!Literal}` stays literal (no variable map).
+        // The templates substitute Refs only, e.g. `${AWS::Region}` (no variable map, GetAtt or literal).
         if (typeof arg !== 'string') throw new Error('Fn::Sub with a variable map is not supported locally.');
-        return arg.replace(/\$\{([^}]*)\}/g, (_, name: string) => {
-          if (name.startsWith('!')) return `\${${name.slice(1)}}`;
-          const [id = '', attr] = name.split('.');
-          return String(attr === undefined ? this.ref(id, stack) : this.getAtt(id, attr, stack));
-        });
+        return arg.replace(/\$\{([^}]*)\}/g, (_, name: string) => this.ref(name, stack));
       case 'Fn::Select': {
-        const [index, items] = list(2);
-        const value = (this.resolve(items, stack) as unknown[])[Number(index)];
-        if (value === undefined) throw new Error(`Fn::Select index ${String(index)} is out of range.`);
-        return value;
+        const [index, items] = args;
+        return (this.resolve(items, stack) as unknown[])[Number(index)];
       }
       case 'Fn::Split': {
-        const [delimiter, source] = list(2);
+        const [delimiter, source] = args;
         return this.string(source, stack).split(String(delimiter));
       }
       case 'Fn::ImportValue': {
@@ -229,13 +218,6 @@ export function buildLocalModel(stacks: readonly { stackName: string; template: 
   const all = templates.flatMap((t, stack) =>
     Object.entries(t.Resources ?? {}).map(([logicalId, resource]) => ({ stack, logicalId, resource })),
   );
-  const queueId = (queueArn: string) => {
-    const found = all.find(
-      (x) => x.resource.Type === 'AWS::SQS::Queue' && r.getAtt(x.logicalId, 'Arn', x.stack) === queueArn,
-    );
-    if (!found) throw new Error(`${queueArn} is not a queue of the templates.`);
-    return found.logicalId;
-  };
   for (const { stack, logicalId, resource } of all) {
     const p = resource.Properties ?? {};
     const resolve = (v: unknown) => r.resolve(v, stack);
@@ -252,13 +234,12 @@ export function buildLocalModel(stacks: readonly { stackName: string; template: 
           environment: Object.fromEntries(
             Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
           ),
-          timeoutSeconds: typeof p.Timeout === 'number' ? p.Timeout : 3,
           memoryMb: typeof p.MemorySize === 'number' ? p.MemorySize : 128,
         });
         break;
       }
       case 'AWS::DynamoDB::Table':
-        model.tables.push({ logicalId, ...toTable(name(), resolve(p) as CfnTable) });
+        model.tables.push(toTable(name(), resolve(p) as CfnTable));
         break;
       case 'AWS::StepFunctions::StateMachine':
         model.stateMachines.push({
@@ -288,7 +269,6 @@ export function buildLocalModel(stacks: readonly { stackName: string; template: 
         const targets = resolve(p.Targets) as {
           Id: string;
           Arn: string;
-          Input?: string;
           DeadLetterConfig?: { Arn?: string };
         }[];
         model.eventRules.push({
@@ -296,12 +276,7 @@ export function buildLocalModel(stacks: readonly { stackName: string; template: 
           name: name(),
           eventBusName: p.EventBusName === undefined ? 'default' : r.string(p.EventBusName, stack),
           eventPattern: resolve(p.EventPattern) as Record<string, unknown>,
-          targets: targets.map((t) => ({
-            id: t.Id,
-            arn: t.Arn,
-            input: t.Input,
-            deadLetterQueueLogicalId: t.DeadLetterConfig?.Arn && queueId(t.DeadLetterConfig.Arn),
-          })),
+          targets: targets.map((t) => ({ id: t.Id, arn: t.Arn, deadLetterArn: t.DeadLetterConfig?.Arn })),
         });
         break;
       }
@@ -310,7 +285,6 @@ export function buildLocalModel(stacks: readonly { stackName: string; template: 
         model.queues.push({
           logicalId,
           name: name(),
-          url: queueUrl(name()),
           arn: arn('sqs', name()),
           visibilityTimeoutSeconds: typeof p.VisibilityTimeout === 'number' ? p.VisibilityTimeout : 30,
           retentionSeconds:
@@ -337,7 +311,7 @@ interface CfnTable {
 }
 
 /** CloudFormation table properties → `CreateTable` input (on demand). */
-function toTable(tableName: string, p: CfnTable): Omit<LocalTable, 'logicalId'> {
+function toTable(tableName: string, p: CfnTable): LocalTable {
   const view = p.StreamSpecification?.StreamViewType;
   const definition: CreateTableCommandInput = {
     TableName: tableName,

@@ -97,9 +97,9 @@ export function createTokenService(options: { secret: string; ttlSeconds?: numbe
   };
 }
 
-/** A random signing secret kept in `<dataDir>/token-secret`, so issued tokens survive a restart. */
-export function loadOrCreateSecret(dataDir: string): string {
-  const file = join(dataDir, 'token-secret');
+/** A random 256-bit secret in `<dataDir>/<name>`, so issued tokens (and sealed values) survive a restart. */
+export function loadOrCreateSecret(dataDir: string, name = 'token-secret'): string {
+  const file = join(dataDir, name);
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });

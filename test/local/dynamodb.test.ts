@@ -20,7 +20,6 @@ import {
 import type { LocalTable } from '../../infra/local/template.js';
 
 const TABLE: LocalTable = {
-  logicalId: 'Records',
   tableName: 'Records',
   ttlAttribute: 'expiresAt',
   definition: {

@@ -8,9 +8,9 @@ import {
   type EventEnvelope,
   type EventRule,
   matchesPattern,
-  type RuleTarget,
 } from '../../infra/local/eventbridge.js';
 import { serveAwsJson } from '../../infra/local/sfn-endpoint.js';
+import type { RuleTarget } from '../../infra/local/template.js';
 
 // A DynamoDB stream record as the notifications mapping's filter sees it.
 const record = {

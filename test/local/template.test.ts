@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.js';
-import { buildLocalModel, type LocalModel, lambdaArn, stateMachineArn } from '../../infra/local/template.js';
+import {
+  buildLocalModel,
+  type LocalModel,
+  lambdaArn,
+  queueUrl,
+  stateMachineArn,
+} from '../../infra/local/template.js';
 
 // The real two-stack app (data, service), synthesized as `npm start` does, into a folder this test removes.
 let outdir: string;
@@ -32,7 +38,7 @@ describe('the local model of the synthesized app', () => {
       // Fn::ImportValue of the data stack's bus, and Refs of this stack's state machine and queue.
       EVENT_BUS_NAME: 'prior-auth',
       AUTH_WORKFLOW_ARN: byPrefix(model.stateMachines, 'AuthorizationWorkflow').arn,
-      NOTIFICATION_QUEUE_URL: byPrefix(model.queues, 'NotificationsQueue').url,
+      NOTIFICATION_QUEUE_URL: queueUrl(byPrefix(model.queues, 'NotificationsQueue').name),
       SECRET_KEY_ID: expect.stringMatching(/^arn:aws:kms:us-east-1:000000000000:key\/DataKey/),
     });
   });
@@ -99,7 +105,7 @@ describe('the local model of the synthesized app', () => {
           {
             id: 'Target0',
             arn: byPrefix(model.stateMachines, 'ContinuationReviewWorkflow').arn,
-            deadLetterQueueLogicalId: byPrefix(model.queues, 'VisitEventsDeadLetterQueue').logicalId,
+            deadLetterArn: byPrefix(model.queues, 'VisitEventsDeadLetterQueue').arn,
           },
         ],
       ],
@@ -110,7 +116,7 @@ describe('the local model of the synthesized app', () => {
           {
             id: 'Target0',
             arn: byPrefix(model.queues, 'NotificationsQueue').arn,
-            deadLetterQueueLogicalId: byPrefix(model.queues, 'NotificationsDeadLetterQueue').logicalId,
+            deadLetterArn: byPrefix(model.queues, 'NotificationsDeadLetterQueue').arn,
           },
         ],
       ],
