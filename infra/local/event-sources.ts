@@ -1,8 +1,8 @@
 /**
  * The template's Lambda event source mappings, run locally the way Lambda runs them:
  * - DynamoDB Streams: polls the table's stream on DynamoDB Local with the real SDK, applies the
- *   mapping's filter criteria, retries a failing batch up to MaximumRetryAttempts, then records it
- *   on the OnFailure queue; the position per shard is checkpointed in the data directory only after
+ *   mapping's filter criteria, bisects a failing batch (BisectBatchOnFunctionError), retries what
+ *   still fails up to MaximumRetryAttempts, then records it on the OnFailure queue; the position per shard is checkpointed in the data directory only after
  *   the batch is handled, so a kill -9 re-delivers (at least once) and never skips.
  * - SQS: receives up to BatchSize messages, deletes what the function handled and, with
  *   ReportBatchItemFailures, leaves the failed items to their visibility timeout.
@@ -111,32 +111,42 @@ function startStreamMapping(
     const matching = records
       .map(lambdaRecord)
       .filter((r) => mapping.filters.length === 0 || mapping.filters.some((f) => matchesPattern(f, r)));
-    for (let i = 0; i < matching.length; i += mapping.batchSize) {
-      const batch = matching.slice(i, i + mapping.batchSize);
-      let error = '';
-      for (let attempt = 0; attempt <= mapping.maximumRetryAttempts; attempt++) {
-        if (stopped()) throw new Error('stopped before the batch was handled');
-        error = await opts.invoke(mapping.functionLogicalId, { Records: batch }).then(
-          () => '',
-          (err: Error) => `${err.name}: ${err.message}`,
-        );
-        if (!error) break;
-        await sleep(Math.min(100 * 2 ** attempt, 5000));
-      }
-      if (!error) continue;
-      opts.log(`stream batch for ${mapping.functionLogicalId} failed after retries: ${error}`);
-      if (!mapping.onFailureQueueArn) continue;
-      const record = {
-        requestContext: { condition: 'RetryAttemptsExhausted', functionArn: mapping.functionLogicalId },
-        DDBStreamBatchInfo: {
-          startSequenceNumber: batch[0]?.dynamodb?.SequenceNumber,
-          endSequenceNumber: batch.at(-1)?.dynamodb?.SequenceNumber,
-          batchSize: batch.length,
-          streamArn: checkpoints.streamArn,
-        },
-      };
-      opts.sqs.send(mapping.onFailureQueueArn, JSON.stringify(record));
+    for (let i = 0; i < matching.length; i += mapping.batchSize)
+      await deliver(matching.slice(i, i + mapping.batchSize), stopped);
+  }
+
+  // A failing batch is split in two and each half delivered in order (BisectBatchOnFunctionError);
+  // what still fails on its own is retried, then recorded on the OnFailure queue.
+  async function deliver(batch: ReturnType<typeof lambdaRecord>[], stopped: () => boolean): Promise<void> {
+    const once = () =>
+      opts.invoke(mapping.functionLogicalId, { Records: batch }).then(
+        () => '',
+        (err: Error) => `${err.name}: ${err.message}`,
+      );
+    let error = await once();
+    if (error && mapping.bisect && batch.length > 1) {
+      const half = Math.ceil(batch.length / 2);
+      await deliver(batch.slice(0, half), stopped);
+      return deliver(batch.slice(half), stopped);
     }
+    for (let attempt = 0; error && attempt < mapping.maximumRetryAttempts; attempt++) {
+      if (stopped()) throw new Error('stopped before the batch was handled');
+      await sleep(Math.min(100 * 2 ** attempt, 5000));
+      error = await once();
+    }
+    if (!error) return;
+    opts.log(`stream batch for ${mapping.functionLogicalId} failed after retries: ${error}`);
+    if (!mapping.onFailureQueueArn) return;
+    const record = {
+      requestContext: { condition: 'RetryAttemptsExhausted', functionArn: mapping.functionLogicalId },
+      DDBStreamBatchInfo: {
+        startSequenceNumber: batch[0]?.dynamodb?.SequenceNumber,
+        endSequenceNumber: batch.at(-1)?.dynamodb?.SequenceNumber,
+        batchSize: batch.length,
+        streamArn: checkpoints.streamArn,
+      },
+    };
+    opts.sqs.send(mapping.onFailureQueueArn, JSON.stringify(record));
   }
 
   async function poll(stopped: () => boolean): Promise<boolean> {

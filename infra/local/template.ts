@@ -352,6 +352,7 @@ interface CfnMapping {
   FilterCriteria?: { Filters?: { Pattern: string }[] };
   DestinationConfig?: { OnFailure?: { Destination?: string } };
   FunctionResponseTypes?: string[];
+  BisectBatchOnFunctionError?: boolean;
 }
 
 /** The event source mappings the local stack runs (SUPPORTED.eventSources): a table's stream, or a queue. */
@@ -371,6 +372,7 @@ function toEventSourceMapping(logicalId: string, p: CfnMapping) {
         p.MaximumRetryAttempts === undefined || p.MaximumRetryAttempts < 0 ? 10_000 : p.MaximumRetryAttempts,
       filters: (p.FilterCriteria?.Filters ?? []).map((f) => JSON.parse(f.Pattern) as unknown),
       onFailureQueueArn: p.DestinationConfig?.OnFailure?.Destination,
+      bisect: p.BisectBatchOnFunctionError === true,
     };
   }
   if (p.EventSourceArn.startsWith('arn:aws:sqs:') && !p.FilterCriteria)

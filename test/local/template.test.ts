@@ -145,6 +145,7 @@ describe('the local model of the synthesized app', () => {
         maximumRetryAttempts: 100,
         filters: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { SK: { S: ['REFERRAL'] } } } }],
         onFailureQueueArn: byPrefix(model.queues, 'NotificationsDeadLetterQueue').arn,
+        bisect: true,
       }),
       expect.objectContaining({
         kind: 'sqs',
