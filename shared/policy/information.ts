@@ -4,6 +4,7 @@
  */
 import { addDays, addHours } from '../dates.js';
 import { ValidationError } from '../errors.js';
+import type { HistoryActor, InformationRequestRecord, ReferralRecord } from '../model.js';
 import type { ReasonCode } from '../reasons.js';
 import {
   type Clinical,
@@ -168,5 +169,93 @@ export function determineCase(input: CaseDeterminationInput): CaseDetermination 
     recommendation: null,
     authorization: null,
     informationNeeded: MISSING_CLINICAL_REQUEST,
+  };
+}
+
+/** A patch to a referral and the history entry that records it (the use case writes both together). */
+export interface InformationPatch {
+  referral: ReferralRecord;
+  history: { actor: HistoryActor; event: ReasonCode; status: string; reasons: ReasonCode[] };
+}
+
+/**
+ * SPEC 10: the desk asks for information. The referral becomes PENDING_INFORMATION with reason
+ * INFORMATION_REQUESTED, the decision clock stops (its due time kept to restart from), the clinic has
+ * INFORMATION_WAIT_DAYS to answer, and the callback token waits on the referral. Asked by a reviewer
+ * (their decision's `requested`), or by the system for a case without clinical information, when what
+ * the administrative checks found is recorded as the first word on the case.
+ */
+export function applyInformationRequest(
+  referral: ReferralRecord,
+  ask: {
+    round: number;
+    at: string;
+    requested: RequestedItem[];
+    taskToken: string;
+    reviewer?: { id: string; credential: string; reviewId: string };
+    /** The system's own request: what the administrative checks found. */
+    determination?: Pick<Determination, 'criteria' | 'lines'>;
+  },
+): InformationPatch {
+  const request: InformationRequestRecord = {
+    round: ask.round,
+    requestedAt: ask.at,
+    requestedBy: ask.reviewer ? { id: ask.reviewer.id, credential: ask.reviewer.credential } : 'system',
+    requested: ask.requested,
+    dueAt: informationDueAt(ask.at),
+    pausedDecisionDueAt: referral.decisionDueAt,
+    ...(ask.reviewer ? { reviewId: ask.reviewer.reviewId } : {}),
+  };
+  const next: ReferralRecord = {
+    ...referral,
+    status: 'PENDING_INFORMATION',
+    reasons: ['INFORMATION_REQUESTED'],
+    informationRequests: [...(referral.informationRequests ?? []), request],
+    informationTaskToken: ask.taskToken,
+    ...(!ask.reviewer && ask.determination
+      ? { criteria: ask.determination.criteria, lines: ask.determination.lines, recommendation: null }
+      : {}),
+  };
+  return {
+    referral: next,
+    history: {
+      actor: ask.reviewer
+        ? { id: ask.reviewer.id, role: 'reviewer', credential: ask.reviewer.credential }
+        : 'system',
+      event: 'INFORMATION_REQUESTED',
+      status: 'PENDING_INFORMATION',
+      reasons: ['INFORMATION_REQUESTED'],
+    },
+  };
+}
+
+/**
+ * SPEC 10: the wait ran out. The request is marked lapsed, the reason is INFORMATION_NOT_RECEIVED, the
+ * token is dropped and the decision clock runs again in full from now; nothing is decided (the next pass
+ * opens a review flagged INFORMATION_NOT_RECEIVED). Undefined when the round was answered or lapsed.
+ */
+export function applyInformationLapse(
+  referral: ReferralRecord,
+  round: number,
+  at: string,
+): InformationPatch | undefined {
+  const request = referral.informationRequests?.find((r) => r.round === round);
+  if (!request || request.lapsedAt || request.answeredAt) return undefined;
+  const { informationTaskToken: _gone, ...rest } = referral;
+  return {
+    referral: {
+      ...rest,
+      reasons: ['INFORMATION_NOT_RECEIVED'],
+      decisionDueAt: decisionDueAfterAnswer(at, referral.request.urgency),
+      informationRequests: (referral.informationRequests ?? []).map((r) =>
+        r.round === round ? { ...r, lapsedAt: at } : r,
+      ),
+    },
+    history: {
+      actor: 'system',
+      event: 'INFORMATION_NOT_RECEIVED',
+      status: referral.status,
+      reasons: ['INFORMATION_NOT_RECEIVED'],
+    },
   };
 }

@@ -8,6 +8,8 @@ import { ConflictError, NotFoundError, TransientError } from '../errors.js';
 import type { Caller, Clock, InformationRequestRecord, ReferralRecord } from '../model.js';
 import { logger } from '../observability.js';
 import {
+  applyInformationLapse,
+  applyInformationRequest,
   decisionDueAfterAnswer,
   informationDiff,
   informationDueAt,
@@ -62,40 +64,21 @@ export async function requestInformation(
   const requested = decision?.requested ?? state.evaluation?.determination.informationNeeded ?? [];
   if (requested.length === 0)
     throw new NotFoundError(`Information request for referral ${referral.referralId}`);
-  const request: InformationRequestRecord = {
-    round,
-    requestedAt: at,
-    requestedBy: decision ? decision.reviewer : 'system',
-    requested,
-    dueAt: informationDueAt(at),
-    pausedDecisionDueAt: referral.decisionDueAt,
-  };
-  if (decision) request.reviewId = decision.reviewId;
   const det = state.evaluation?.determination;
-  const next: ReferralRecord = {
-    ...referral,
-    status: 'PENDING_INFORMATION',
-    reasons: ['INFORMATION_REQUESTED'],
-    informationRequests: [...requests, request],
-    informationTaskToken: taskToken,
-  };
-  // A system request is the first word on the case: record what the administrative checks found.
-  if (!decision && det)
-    Object.assign(next, { criteria: det.criteria, lines: det.lines, recommendation: null });
-  const tx = repo.transaction().putReferral(next, expected);
+  const patch = applyInformationRequest(referral, {
+    round,
+    at,
+    requested,
+    taskToken,
+    ...(decision ? { reviewer: { ...decision.reviewer, reviewId: decision.reviewId } } : {}),
+    ...(det ? { determination: det } : {}),
+  });
+  const tx = repo.transaction().putReferral(patch.referral, expected);
   if (decision) {
     const review = await repo.getReview(decision.reviewId);
     if (review) tx.putReview({ ...review, recorded: true }, 'any');
   }
-  tx.addHistory(referral.referralId, {
-    at,
-    actor: decision
-      ? { id: decision.reviewer.id, role: 'reviewer', credential: decision.reviewer.credential }
-      : 'system',
-    event: 'INFORMATION_REQUESTED',
-    status: 'PENDING_INFORMATION',
-    reasons: ['INFORMATION_REQUESTED'],
-  });
+  tx.addHistory(referral.referralId, { at, ...patch.history });
   await repo.commit(tx);
   await events.publish('prior-auth.reviews', 'InformationRequested', {
     schemaVersion: '1',
@@ -103,7 +86,7 @@ export async function requestInformation(
     status: 'PENDING_INFORMATION',
     reasons: ['INFORMATION_REQUESTED'],
     codes: requested.map((r) => r.code),
-    dueAt: request.dueAt,
+    dueAt: informationDueAt(at),
   });
   logger.info('information requested', {
     referralId: referral.referralId,
@@ -129,30 +112,14 @@ export async function informationLapsed(
     informationNotReceived: true,
   };
   const referral = await loadReferral(repo, state.referralId);
-  const request = referral.informationRequests?.find((r) => r.round === round);
-  if (!request || request.lapsedAt || request.answeredAt) return outcome;
   const at = nowIso(clock);
-  const expected = referral.version;
-  const { informationTaskToken: _gone, ...rest } = referral;
-  const next: ReferralRecord = {
-    ...rest,
-    reasons: ['INFORMATION_NOT_RECEIVED'],
-    decisionDueAt: decisionDueAfterAnswer(at, referral.request.urgency),
-    informationRequests: (referral.informationRequests ?? []).map((r) =>
-      r.round === round ? { ...r, lapsedAt: at } : r,
-    ),
-  };
+  const patch = applyInformationLapse(referral, round, at);
+  if (!patch) return outcome;
   await repo.commit(
     repo
       .transaction()
-      .putReferral(next, expected)
-      .addHistory(referral.referralId, {
-        at,
-        actor: 'system',
-        event: 'INFORMATION_NOT_RECEIVED',
-        status: referral.status,
-        reasons: ['INFORMATION_NOT_RECEIVED'],
-      }),
+      .putReferral(patch.referral, referral.version)
+      .addHistory(referral.referralId, { at, ...patch.history }),
   );
   logger.warn('information not received in time', { referralId: referral.referralId, round });
   return outcome;

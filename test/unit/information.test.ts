@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/errors.js';
+import type { ReferralRecord } from '../../shared/model.js';
 import {
+  applyInformationLapse,
+  applyInformationRequest,
   decisionDueAfterAnswer,
   determineCase,
   informationDiff,
@@ -167,5 +170,65 @@ describe('determineCase: a case without its clinical section', () => {
     const d = determineCase({ ...input, referral: base() });
     expect(d.status).toBe('APPROVED');
     expect(d.informationNeeded).toBeNull();
+  });
+});
+
+describe('asking and the wait running out (SPEC 10), as patches', () => {
+  const referral = (): ReferralRecord =>
+    ({
+      referralId: 'r-1',
+      status: 'PENDING_REVIEW',
+      reasons: ['A4_NOT_MET'],
+      decisionDueAt: '2026-11-25T10:00:00.000Z',
+      request: base(),
+      criteria: [],
+      lines: [],
+      version: 3,
+    }) as unknown as ReferralRecord;
+
+  it("a reviewer's request pends the referral, keeps the paused clock and names the reviewer", () => {
+    const before = referral();
+    const patch = applyInformationRequest(before, {
+      round: 0,
+      at: RECEIVED,
+      requested: [{ code: 'OUTCOME_MEASURES', text: 'an ODI score' }],
+      taskToken: 'tok-1',
+      reviewer: { id: 'rev-1', credential: 'PT', reviewId: 'rv-1' },
+    });
+    expect(patch.referral).toMatchObject({
+      status: 'PENDING_INFORMATION',
+      reasons: ['INFORMATION_REQUESTED'],
+      informationTaskToken: 'tok-1',
+      informationRequests: [
+        {
+          round: 0,
+          requestedBy: { id: 'rev-1', credential: 'PT' },
+          reviewId: 'rv-1',
+          dueAt: informationDueAt(RECEIVED),
+          pausedDecisionDueAt: '2026-11-25T10:00:00.000Z',
+        },
+      ],
+    });
+    expect(patch.history).toMatchObject({ event: 'INFORMATION_REQUESTED', actor: { role: 'reviewer' } });
+    expect(before.status).toBe('PENDING_REVIEW');
+  });
+
+  it('a lapse drops the token, restarts the decision clock from now and marks the round, once', () => {
+    const asked = applyInformationRequest(referral(), {
+      round: 0,
+      at: RECEIVED,
+      requested: MISSING_CLINICAL_REQUEST,
+      taskToken: 'tok-1',
+    }).referral;
+    const at = '2026-12-06T10:00:00.000Z';
+    const patch = applyInformationLapse(asked, 0, at);
+    expect(patch?.referral).not.toHaveProperty('informationTaskToken');
+    expect(patch?.referral).toMatchObject({
+      reasons: ['INFORMATION_NOT_RECEIVED'],
+      decisionDueAt: decisionDueAfterAnswer(at, 'standard'),
+      informationRequests: [{ round: 0, lapsedAt: at }],
+    });
+    expect(patch?.history).toMatchObject({ actor: 'system', event: 'INFORMATION_NOT_RECEIVED' });
+    expect(patch && applyInformationLapse(patch.referral, 0, at)).toBeUndefined();
   });
 });
