@@ -1168,6 +1168,7 @@ function print(
 
   const json = {
     bench: 'system',
+    startedAt: new Date(Date.now() - durationSeconds * 1000).toISOString(),
     at: new Date().toISOString(),
     machine: s.machine,
     options: {
@@ -1293,7 +1294,13 @@ function print(
     targets: Object.fromEntries(
       targets.map(([name, goal, measured, met]) => [name, { goal, measured, met }]),
     ),
-    goals: goals.map((g) => ({ figure: g.figure, value: g.value, goal: g.goal, met: g.met })),
+    goals: goals.map((g) => ({
+      figure: g.figure,
+      value: g.value,
+      measured: g.measured,
+      goal: g.goal,
+      met: g.met,
+    })),
     delivery: delivery ? deliveryJson(delivery) : null,
     durationSeconds: round(durationSeconds, 1),
   };

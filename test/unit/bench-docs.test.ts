@@ -18,11 +18,14 @@ import {
 /** A bench JSON line as system.bench.ts prints it (the fields the writer reads). */
 function run(
   p99: number,
-  overrides: { transitions?: number; lambdaCost?: number; at?: string } = {},
+  overrides: { transitions?: number; lambdaCost?: number; at?: string; startedAt?: string } = {},
 ): BenchJson {
+  const lambdaCost = overrides.lambdaCost ?? 0.000004;
   const perUnit = (transitions: number) => ({
     transitions,
     lambdaInvocations: 3,
+    // Follows handler time, like the Lambda cost.
+    lambdaGbSeconds: lambdaCost * 75_000,
     readCapacityUnits: 5,
     writeCapacityUnits: 31.9,
     apiRequests: 1,
@@ -37,6 +40,7 @@ function run(
     total: 0.000099 + lambda,
   });
   return {
+    ...(overrides.startedAt ? { startedAt: overrides.startedAt } : {}),
     at: overrides.at ?? '2026-12-02T02:20:11.123Z',
     machine: {
       cpus: 2,
@@ -70,7 +74,7 @@ function run(
         count: 400,
         latencyMs: { p50: 90, p95: 200, p99, max: p99 + 10 },
         perUnit: perUnit(overrides.transitions ?? 3),
-        costUsd: cost(overrides.lambdaCost ?? 0.000004),
+        costUsd: cost(lambdaCost),
         dynamodbCalls: [
           { call: 'api-referrals TransactWriteItems', count: 1 },
           { call: 'wf-evaluate BatchGetItem', count: 4 },
@@ -103,7 +107,13 @@ function run(
     ],
     goals: [
       { figure: 'state transitions per automatic determination', value: 3, goal: '≤ 3', met: true },
-      { figure: 'DynamoDB write units per automatic determination', value: 31.9, goal: '≤ 12', met: false },
+      {
+        figure: 'DynamoDB write units per automatic determination',
+        value: 31.9,
+        measured: '31.9',
+        goal: '≤ 12',
+        met: false,
+      },
     ],
     delivery: {
       n: 100,
@@ -147,7 +157,7 @@ describe('replaceBetweenMarkers', () => {
 describe('the figures blocks', () => {
   it('shows the median run (by automatic p99) and says so, with date, machine and the number of runs', () => {
     const runs = [
-      run(400, { at: '2026-12-02T02:20:00.000Z' }),
+      run(400, { startedAt: '2026-12-02T02:18:40.000Z', at: '2026-12-02T02:20:00.000Z' }),
       run(200, { at: '2026-12-02T02:21:30.000Z' }),
       run(300, { at: '2026-12-02T02:23:00.000Z' }),
     ];
@@ -156,14 +166,15 @@ describe('the figures blocks', () => {
     const readme = readmeBlock(set);
     expect(readme).toContain('Median of 3 runs');
     expect(readme).toContain('run 3');
-    expect(readme).toContain('2026-12-02 02:20–02:23 UTC');
+    expect(readme).toContain('2026-12-02 02:18–02:23 UTC');
     expect(readme).toContain('2 × Intel(R) Xeon(R) Test CPU');
     expect(readme).toContain('Node v20.20.2, Java 17.0.15');
     expect(readme).toContain('run 1: 0.5 → 1.9');
     expect(readme).toContain('| latency p50 / p95 / p99 | 90 / 200 / 300 ms | 120 / 250 / 333 ms |');
     expect(readme).toContain('3 · 3 · 1 · 0');
     expect(readme).toContain('5 / 31.9');
-    expect(readme).toContain('$0.000103');
+    expect(readme).toContain('**$0.000103**');
+    expect(readme).toContain('$0.000075 / $0.0000206 / $0.0000035 / $0.000004 / $0 |');
     expect(readme).toContain('system ÷ floor p99 2');
     expect(readme).toContain('135 KB – 418 KB (2 functions); cold imports 31 – 74 ms');
     expect(readme).toContain('0 / 1 ({"read ECONNRESET":1}) / 0');
@@ -173,7 +184,8 @@ describe('the figures blocks', () => {
     expect(readme).toContain('| DynamoDB write units per automatic determination | 31.9 | ≤ 12 | false |');
     const perf = performanceBlock(set);
     expect(perf).toContain('| reconcile | 418 KB | 129 KB | 74 ms |');
-    expect(perf).toContain('| 3 (shown) |');
+    expect(perf).toContain('| 3 (shown) | 02:23 |');
+    expect(perf).toContain('| 1 | 02:18–02:20 |');
     expect(perf).toContain('System ÷ floor at p99: 2.67, 1.33, 2 in the 3 runs.');
     expect(perf).not.toContain('differed');
   });

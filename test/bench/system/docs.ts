@@ -59,6 +59,8 @@ export interface BenchRow {
   dynamodbCalls?: { call: string; count: number }[];
 }
 export interface BenchJson {
+  /** When the run started and ended (ISO, UTC). */
+  startedAt?: string;
   at: string;
   machine: {
     cpus: number;
@@ -95,7 +97,7 @@ export interface BenchJson {
     operationsPerDetermination: number;
   } | null;
   functions: { name: string; bundleBytes?: number; gzipBytes?: number; coldImportMs?: number }[];
-  goals: { figure: string; value: number | null; goal: string; met: boolean }[];
+  goals: { figure: string; value: number | null; measured?: string; goal: string; met: boolean }[];
   delivery: {
     n: number;
     delivered: number;
@@ -128,7 +130,7 @@ const fmt = (x: number | undefined, digits = 1) =>
 const msTriple = (p: P | undefined) =>
   p ? `${fmt(p.p50, 0)} / ${fmt(p.p95, 0)} / ${fmt(p.p99, 0)} ms` : 'not measured';
 const dollars = (x: number | undefined) =>
-  x === undefined || !Number.isFinite(x) ? 'n/a' : x === 0 ? '$0' : `$${x.toPrecision(3)}`;
+  x === undefined || !Number.isFinite(x) ? 'n/a' : `$${Number(x.toPrecision(3))}`;
 const kib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${fmt(bytes / 1024, 0)} KB`);
 const utc = (iso: string) => iso.replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC');
 const hhmm = (iso: string) => iso.slice(11, 16);
@@ -200,10 +202,10 @@ export function provenance(set: RunSet): string {
   const what =
     runs.length === 1
       ? 'One run'
-      : `Median of ${runs.length} runs (the run with the median automatic-determination p99, run ${set.median + 1}; every figure, goal and the chart are that run's, not per-figure medians)`;
+      : `Median of ${runs.length} runs (the run with the median automatic-determination p99${runs.length % 2 ? '' : ', the lower of the middle two'}, run ${set.median + 1}; every figure, goal and the chart are that run's, not per-figure medians)`;
   return [
     `${what} of \`${set.command}\` (N=${m.options.n}, C=${m.options.c}, mix ${Object.values(m.options.mix).join(':')}, ` +
-      `${m.options.visits} visits per approval), ${utc(first.at).slice(0, 10)} ${hhmm(first.at)}–${hhmm(last.at)} UTC, ` +
+      `${m.options.visits} visits per approval), ${utc(first.startedAt ?? first.at).slice(0, 10)} ${hhmm(first.startedAt ?? first.at)}–${hhmm(last.at)} UTC, ` +
       `on ${m.machine.cpus} × ${m.machine.cpuModel}${m.machine.memoryGb ? `, ${m.machine.memoryGb} GB` : ''}, ` +
       `Node ${m.machine.node}, Java ${m.machine.java ?? 'unknown'}. Load average (1 min) at the start → after the measured ` +
       `phases: ${loads}. Automatic-determination p99 per run: ${p99s} ms. Written by the bench (\`--write-docs\`); ` +
@@ -220,7 +222,7 @@ function goalsTable(j: BenchJson): string[] {
     '|---|---|---|---|',
     ...j.goals.map(
       (g) =>
-        `| ${g.figure} | ${g.value === null ? 'not measured' : fmt(g.value, 6)} | ${g.goal} | ${g.met ? '**true**' : 'false'} |`,
+        `| ${g.figure} | ${g.measured ?? (g.value === null ? 'not measured' : fmt(g.value, 6))} | ${g.goal} | ${g.met ? '**true**' : 'false'} |`,
     ),
   ];
 }
@@ -268,7 +270,7 @@ export function performanceBlock(set: RunSet): string {
   const perRun = set.runs.map((r, i) => {
     const a = rowOf(r, 'automatic determination');
     return (
-      `| ${i + 1}${i === set.median ? ' (shown)' : ''} | ${hhmm(r.at)} | ${r.machine.loadAverageAtStart.join(' ')} | ` +
+      `| ${i + 1}${i === set.median ? ' (shown)' : ''} | ${r.startedAt ? `${hhmm(r.startedAt)}–` : ''}${hhmm(r.at)} | ${r.machine.loadAverageAtStart.join(' ')} | ` +
       `${r.throughput.loadAverageAfter.join(' ')} | ${fmt(r.throughput.determinationsPerSecond)} | ` +
       `${fmt(a?.latencyMs.p99, 0)} ms | ${ratio(r.floor?.systemOverFloorP99)} | ${fmt(r.throughput.cpuMsPerDetermination.stackAndHandlers)} ms | ` +
       `${r.throughput.retries.referrals + r.throughput.retries.visits} / ${r.throughput.requestsLost} | ${fmt(r.durationSeconds, 0)} s |`
@@ -361,7 +363,8 @@ export function countDifferences(runs: readonly BenchJson[]): string[] {
   const first = runs[0];
   if (!first) return out;
   const keysOf = (r: BenchRow) => ({
-    ...Object.fromEntries(Object.entries(r.perUnit ?? {}).map(([k, v]) => [k, v] as const)),
+    // GB-seconds follow handler time (load), not counts.
+    ...Object.fromEntries(Object.entries(r.perUnit ?? {}).filter(([k]) => k !== 'lambdaGbSeconds')),
     ...Object.fromEntries(
       Object.entries(r.costUsd ?? {})
         .filter(([k]) => k !== 'lambda' && k !== 'total')
