@@ -3,17 +3,21 @@
  *
  *   npm run bench -- [--n 500] [--c 16] [--mix 70:20:10] [--visits 4] [--warmup 40]
  *                    [--base http://127.0.0.1:3000] [--no-floor] [--no-bundles] [--init-runs 5]
- *                    [--chart docs/bench/latency-cost.svg | --no-chart]
+ *                    [--chart docs/bench/latency-cost.svg | --no-chart] [--runs 3] [--write-docs]
  *
  * It starts the embedded local stack in this process (fresh temporary data directory), loads a member
  * per referral, submits N referrals at concurrency C in the mix approve:pend:deny, then records the
  * visits of every approved referral (one after another per referral, C referrals at a time). It prints
  * tables and, as the last line, one JSON object. See docs/performance.md for the method.
  *
+ * With --runs K it runs all of that K times, each in a fresh process with a fresh stack, and shows the run
+ * with the median automatic-determination p99 whole (test/bench/system/runs.ts); --write-docs then writes
+ * that run's figures into README.md and docs/performance.md between their markers (system/docs.ts).
+ *
  * With --base it drives a stack that is already running: latency and throughput only (completion by
  * polling GET /referrals/{id}); counts, costs and the floor need the in-process instrumentation.
  */
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -47,6 +51,7 @@ import {
   summariseProfile,
   writeProfile,
 } from './system/profile.js';
+import { runMany } from './system/runs.js';
 import { kb, ms, num, type Percentiles, percentiles, round, table, usd } from './system/stats.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -81,6 +86,12 @@ interface Options {
   idempotencyKey: boolean;
   /** Referrals whose webhook delivery is timed after the main phases (0: none). */
   delivery: number;
+  /** Independent runs (fresh process and stack each); the median run by automatic p99 is shown. */
+  runs: number;
+  /** Write the shown run's figures into README.md and docs/performance.md (between their markers). */
+  writeDocs: boolean;
+  /** The arguments without --runs and --write-docs: what each of the runs is started with. */
+  childArgs: string[];
 }
 
 function parseOptions(argv: string[]): Options {
@@ -98,6 +109,9 @@ function parseOptions(argv: string[]): Options {
     dataParent: defaultDataParent(),
     idempotencyKey: true,
     delivery: 100,
+    runs: 1,
+    writeDocs: false,
+    childArgs: [],
   };
   const int = (flag: string, v: string | undefined, min: number) => {
     const n = Number(v);
@@ -106,8 +120,19 @@ function parseOptions(argv: string[]): Options {
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
+    const at = i;
     const value = () => inline ?? argv[++i];
+    if (flag !== '--runs' && flag !== '--write-docs') {
+      // Everything else is handed to each run as given (its value, if any, is pushed below).
+      o.childArgs.push(argv[at]!);
+    }
     switch (flag) {
+      case '--runs':
+        o.runs = int(flag, value(), 1);
+        break;
+      case '--write-docs':
+        o.writeDocs = true;
+        break;
       case '--n':
         o.n = int(flag, value(), 1);
         break;
@@ -169,14 +194,20 @@ function parseOptions(argv: string[]): Options {
             '                 [--profile out.cpuprofile]   (CPU profile of the measured phases)\n' +
             '                 [--data-dir DIR]             (parent of the throwaway DynamoDB Local data; default /dev/shm)\n' +
             '                 [--no-idempotency-key]       (submit referrals without an Idempotency-Key header)\n' +
-            '                 [--delivery 100]             (referrals timed to their webhook delivery; 0: none)',
+            '                 [--delivery 100]             (referrals timed to their webhook delivery; 0: none)\n' +
+            '                 [--runs 1]                   (independent runs, fresh process and stack each; the run with the\n' +
+            '                                               median automatic p99 is shown whole: tables, goals, chart, JSON)\n' +
+            '                 [--write-docs]               (write the shown run into README.md and docs/performance.md)',
         );
         process.exit(0);
         break;
       default:
         throw new Error(`Unknown option ${flag} (try --help)`);
     }
+    if (flag !== '--runs' && i > at) o.childArgs.push(argv[i]!);
   }
+  if (o.writeDocs && o.base)
+    throw new Error('--write-docs needs the in-process stack (counts, costs, floor): not with --base');
   return o;
 }
 
@@ -275,8 +306,25 @@ function row(label: string, latencies: number[], usages: Usage[], groups: Invoca
 
 // ---------------------------------------------------------------------------------------------------
 
+/** `java -version`'s version string (DynamoDB Local's JVM), or `unknown`. */
+function javaVersion(): string {
+  const out = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  return /version "([^"]+)"/.exec(`${out.stderr ?? ''}${out.stdout ?? ''}`)?.[1] ?? 'unknown';
+}
+
 async function main() {
   const options = parseOptions(process.argv.slice(2));
+  if (options.runs > 1 || options.writeDocs) {
+    return runMany({
+      runs: options.runs,
+      writeDocs: options.writeDocs,
+      ...(options.chart ? { chart: options.chart } : {}),
+      childArgs: options.childArgs,
+      script: fileURLToPath(import.meta.url),
+      repoRoot: REPO_ROOT,
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+    });
+  }
   const benchStart = performance.now();
   const runId = Date.now().toString(36);
   const machine = {
@@ -286,6 +334,7 @@ async function main() {
     freeMemoryGb: round(freemem() / 1024 ** 3, 1),
     os: `${process.platform} ${release()}`,
     node: process.version,
+    java: javaVersion(),
     loadAverageAtStart: loadavg().map((l) => round(l, 2)),
   };
   log(
@@ -1119,6 +1168,7 @@ function print(
 
   const json = {
     bench: 'system',
+    startedAt: new Date(Date.now() - durationSeconds * 1000).toISOString(),
     at: new Date().toISOString(),
     machine: s.machine,
     options: {
@@ -1244,7 +1294,13 @@ function print(
     targets: Object.fromEntries(
       targets.map(([name, goal, measured, met]) => [name, { goal, measured, met }]),
     ),
-    goals: goals.map((g) => ({ figure: g.figure, value: g.value, goal: g.goal, met: g.met })),
+    goals: goals.map((g) => ({
+      figure: g.figure,
+      value: g.value,
+      measured: g.measured,
+      goal: g.goal,
+      met: g.met,
+    })),
     delivery: delivery ? deliveryJson(delivery) : null,
     durationSeconds: round(durationSeconds, 1),
   };
