@@ -93,6 +93,11 @@ export interface ReferralRecord {
   appeals?: AppealRecord[];
   /** The year the first determination counts in (SPEC 12's report); set when it is recorded. */
   reportYear?: number;
+  /**
+   * The `Idempotency-Key` it was submitted with and the body's hash: the referral's id is derived from
+   * the portal and the key, so a second submission with the key finds this referral (SPEC 4).
+   */
+  idempotency?: { key: string; bodyHash: string };
   /** Optimistic-locking counter: every write checks and bumps it. */
   version: number;
 }

@@ -341,13 +341,12 @@ export class Repository {
     await this.db.put({ Item: { ...keys.provider(npi), ...provider } });
   }
 
-  /** The referral's head and its case, read together. */
+  /** The referral's head and its case, in one strongly consistent BatchGetItem. */
   async getReferral(referralId: string): Promise<ReferralRecord | undefined> {
-    const [head, kase] = await Promise.all([
-      this.db.get(keys.referral(referralId)),
-      this.db.get(keys.referralCase(referralId)),
-    ]);
-    return referralOf(head, kase);
+    const head = keys.referral(referralId);
+    const kase = keys.referralCase(referralId);
+    const found = await this.db.getMany([head, kase]);
+    return referralOf(found.get(keyOf(head)), found.get(keyOf(kase)));
   }
 
   /** The referral with its history and visits: one query over its partition. */
@@ -370,6 +369,9 @@ export class Repository {
     }
     const referral = referralOf(head, kase);
     if (!referral) return undefined;
+    // The intake writes no history entry of its own: the head's receipt time and submitter are the
+    // RECEIVED entry (referrals stored before that carry one).
+    if (!history.some((h) => h.event === 'RECEIVED')) history.push(receivedEntry(referral));
     history.sort((a, b) => a.at.localeCompare(b.at));
     visits.sort((a, b) => a.visitNumber - b.visitNumber);
     return { referral, history, visits };
@@ -498,6 +500,14 @@ export class Repository {
     return { bodyHash: item.bodyHash, response: item.response };
   }
 }
+
+/** The history entry a referral's arrival is: when, and which portal user submitted it. */
+const receivedEntry = (referral: ReferralRecord): HistoryEntry => ({
+  at: referral.receivedAt,
+  actor: { id: referral.submittedBy, role: 'portal' },
+  event: 'RECEIVED',
+  status: 'RECEIVED',
+});
 
 /**
  * A referral from its head and its case item. A head written before the case had an item of its own

@@ -17,6 +17,7 @@ import {
   storedReferral,
   storedReview,
   storedVisit,
+  storeForBatchGet,
   TABLE,
   TASK_TOKEN,
   transactItems,
@@ -29,7 +30,6 @@ const { ddb, sfn } = useAwsMocks();
 const { handler } = await import('../../functions/api-referrals/index.js');
 
 const KEY = 'submit-2026-11-22-0001';
-const idempotencyKey = keys.idempotency('P-100', KEY);
 
 function submit(body: unknown, opts: { key?: string; claims?: Claims | null } = {}) {
   return handler(
@@ -53,16 +53,19 @@ function expectNothingChanged() {
 }
 
 describe('POST /referrals', () => {
-  it('answers 202 RECEIVED after writing the referral, its history and the idempotency record in one transaction, then starts the workflow', async () => {
+  it('answers 202 RECEIVED after writing the referral (head and case) in one conditional transaction, reading nothing first, then starts the workflow', async () => {
     const res = await submit(referralBody(), { key: KEY });
 
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ referralId: expect.stringMatching(/^ref-/), status: 'RECEIVED' });
     const { referralId } = res.body;
 
+    // The referral's own conditional write is what refuses a second submission: nothing is read first.
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(0);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
     const items = transactItems(ddb);
-    expect(items).toHaveLength(4);
+    expect(items).toHaveLength(2);
     // The case (the clinical body) is an item of its own, written once; the head is what later writes change.
     expect(putWithSk(items, 'CASE')?.Item).toMatchObject({
       PK: `REFERRAL#${referralId}`,
@@ -82,18 +85,11 @@ describe('POST /referrals', () => {
         status: 'RECEIVED',
         receivedAt: '2026-11-22T15:00:00.000Z',
         decisionDueAt: '2026-11-25T15:00:00.000Z',
+        // what a second submission with the key is compared with
+        idempotency: { key: KEY, bodyHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
         // the reconciliation's work list finds a referral whose workflow never started
         GSI2PK: 'RECONCILE#REFERRAL',
       },
-    });
-    expect(putWithSk(items, 'HISTORY#')?.Item).toMatchObject({
-      PK: `REFERRAL#${referralId}`,
-      event: 'RECEIVED',
-      actor: { id: 'portal-user-1', role: 'portal' },
-    });
-    expect(putWithSk(items, 'IDEMPOTENCY')).toMatchObject({
-      ConditionExpression: 'attribute_not_exists(PK)',
-      Item: { ...idempotencyKey, response: res.body, expiresAt: expect.any(Number) },
     });
 
     const starts = sfn.commandCalls(StartExecutionCommand);
@@ -107,16 +103,19 @@ describe('POST /referrals', () => {
     expect(ddb.commandCalls(TransactWriteCommand)[0]!.calledBefore(starts[0]!)).toBe(true);
   });
 
-  it('without an Idempotency-Key writes the referral and its history only, and reads nothing first', async () => {
-    const res = await submit(referralBody());
-    expect(res.status).toBe(202);
+  it('without an Idempotency-Key writes the referral and its case only, under a fresh id, and reads nothing first', async () => {
+    const first = await submit(referralBody());
+    const second = await submit(referralBody());
+    expect([first.status, second.status]).toEqual([202, 202]);
+    expect(second.body.referralId).not.toBe(first.body.referralId);
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(0);
     expect(transactItems(ddb).map((i) => String(i.Put?.Item?.SK).split('#')[0])).toEqual([
       'REFERRAL',
       'CASE',
-      'HISTORY',
     ]);
-    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    expect(putWithSk(transactItems(ddb), 'REFERRAL')?.Item).not.toHaveProperty('idempotency');
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(2);
   });
 
   it('treats an execution that already exists under the referral id as started', async () => {
@@ -193,11 +192,19 @@ describe('POST /referrals', () => {
   });
 
   describe('Idempotency-Key', () => {
-    it('the same key and the same body answer as the first time, with no second write or start', async () => {
+    /** The table after the first submission: its referral stored, so a second write of that id is refused. */
+    function storedFirst() {
+      const items = transactItems(ddb).map((i) => i.Put!.Item!);
+      ddb.resetHistory();
+      sfn.resetHistory();
+      storeForBatchGet(ddb, items);
+      ddb.on(TransactWriteCommand).rejects(awsErrors.transactionCanceled(['ConditionalCheckFailed', 'None']));
+    }
+
+    it('the same key and the same body answer as the first time, with no second referral or start', async () => {
       const body = referralBody();
       const first = await submit(body, { key: KEY });
-      const record = putWithSk(transactItems(ddb), 'IDEMPOTENCY')!.Item!;
-      ddb.on(GetCommand, { Key: idempotencyKey }).resolves({ Item: record });
+      storedFirst();
 
       // the same content with its keys in another order is the same body
       const reordered = Object.fromEntries(Object.entries(body).reverse());
@@ -205,67 +212,41 @@ describe('POST /referrals', () => {
 
       expect(second.status).toBe(202);
       expect(second.body).toEqual(first.body);
-      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+      // the second write was the same referral id's, refused by its condition
+      expect(putWithSk(transactItems(ddb), 'REFERRAL')?.Item?.referralId).toBe(first.body.referralId);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     });
 
     it('the same key with another body is 409 IDEMPOTENCY_KEY_REUSED and changes nothing', async () => {
       await submit(referralBody(), { key: KEY });
-      const record = putWithSk(transactItems(ddb), 'IDEMPOTENCY')!.Item!;
-      ddb.resetHistory();
-      sfn.resetHistory();
-      ddb.on(GetCommand, { Key: idempotencyKey }).resolves({ Item: record });
+      storedFirst();
 
       const res = await submit(referralBody({ requestedVisits: 4 }), { key: KEY });
       expect(res.status).toBe(409);
       expect(errorOf(res).code).toBe('IDEMPOTENCY_KEY_REUSED');
-      expectNothingChanged();
-    });
-
-    it('an expired idempotency record no longer counts', async () => {
-      ddb.on(GetCommand, { Key: idempotencyKey }).resolves({
-        Item: { ...idempotencyKey, bodyHash: 'old', response: { referralId: 'ref-old' }, expiresAt: 1 },
-      });
-      const res = await submit(referralBody(), { key: KEY });
-      expect(res.status).toBe(202);
-      expect(res.body.referralId).not.toBe('ref-old');
-      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
-    });
-
-    it('losing the race on the same key (conditional check failed) answers as the winner did', async () => {
-      const body = referralBody();
-      // A first request stores the record the winner would have written.
-      await submit(body, { key: KEY });
-      const winner = putWithSk(transactItems(ddb), 'IDEMPOTENCY')!.Item!;
-      ddb.resetHistory();
-      sfn.resetHistory();
-
-      ddb.on(GetCommand, { Key: idempotencyKey }).resolvesOnce({}).resolves({ Item: winner });
-      ddb
-        .on(TransactWriteCommand)
-        .rejects(awsErrors.transactionCanceled(['None', 'None', 'ConditionalCheckFailed']));
-
-      const res = await submit(body, { key: KEY });
-      expect(res.status).toBe(202);
-      expect(res.body).toEqual(winner.response);
-      // the winner started its own workflow; the loser's referral was never stored
       expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     });
 
-    it('losing the race to a different body is 409 IDEMPOTENCY_KEY_REUSED', async () => {
-      await submit(referralBody({ requestedVisits: 4 }), { key: KEY });
-      const winner = putWithSk(transactItems(ddb), 'IDEMPOTENCY')!.Item!;
-      ddb.resetHistory();
-      sfn.resetHistory();
-      ddb.on(GetCommand, { Key: idempotencyKey }).resolvesOnce({}).resolves({ Item: winner });
-      ddb
-        .on(TransactWriteCommand)
-        .rejects(awsErrors.transactionCanceled(['None', 'None', 'ConditionalCheckFailed']));
+    it('the same key from another portal is another referral', async () => {
+      const mine = await submit(referralBody(), { key: KEY });
+      const theirs = await submit(referralBody(), { key: KEY, claims: CLAIMS.otherPortal });
+      expect([mine.status, theirs.status]).toEqual([202, 202]);
+      expect(theirs.body.referralId).not.toBe(mine.body.referralId);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(2);
+    });
 
+    it("a refused write whose stored referral is not this key's is not answered as a replay", async () => {
+      await submit(referralBody(), { key: KEY });
+      const items = transactItems(ddb).map((i) => i.Put!.Item!);
+      ddb.resetHistory();
+      storeForBatchGet(
+        ddb,
+        items.map((i) => ({ ...i, idempotency: undefined })),
+      );
+      ddb.on(TransactWriteCommand).rejects(awsErrors.transactionCanceled(['ConditionalCheckFailed', 'None']));
       const res = await submit(referralBody(), { key: KEY });
       expect(res.status).toBe(409);
-      expect(errorOf(res).code).toBe('IDEMPOTENCY_KEY_REUSED');
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+      expect(errorOf(res).code).toBe('CONCURRENT_UPDATE');
     });
   });
 
@@ -288,11 +269,12 @@ describe('POST /referrals', () => {
       expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     });
 
-    it('throttling on the idempotency read is 503 and writes nothing', async () => {
-      ddb.on(GetCommand).rejects(awsErrors.throttling());
+    it('throttling on the read that answers a repeated key is 503 and starts nothing', async () => {
+      ddb.on(TransactWriteCommand).rejects(awsErrors.transactionCanceled(['ConditionalCheckFailed', 'None']));
+      ddb.on(BatchGetCommand).rejects(awsErrors.throttling());
       const res = await submit(referralBody(), { key: KEY });
       expect(res.status).toBe(503);
-      expectNothingChanged();
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     });
   });
 
@@ -356,6 +338,37 @@ describe('GET /referrals/{id}', () => {
     });
     // storage keys and index attributes stay inside
     expect(res.raw).not.toMatch(/"(PK|SK|GSI1PK|GSI2PK|version)"/);
+  });
+
+  it('shows the arrival as the first history entry from the referral itself: an intake stores no entry of its own', async () => {
+    const determined = {
+      ...keys.history(REFERRAL_ID, '2026-11-20T10:00:05.000Z', 'e5f6a7b8'),
+      at: '2026-11-20T10:00:05.000Z',
+      actor: 'system',
+      event: 'DETERMINED',
+      status: 'APPROVED',
+      reasons: ['CRITERIA_A_MET'],
+    };
+    ddb
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': `REFERRAL#${REFERRAL_ID}` } })
+      .resolves({ Items: [referral, determined] });
+    const res = await read(REFERRAL_ID, CLAIMS.reviewer);
+    expect(res.status).toBe(200);
+    expect(res.body.history).toEqual([
+      {
+        at: referral.receivedAt,
+        actor: { id: 'portal-user-1', role: 'portal' },
+        event: 'RECEIVED',
+        status: 'RECEIVED',
+      },
+      {
+        at: '2026-11-20T10:00:05.000Z',
+        actor: 'system',
+        event: 'DETERMINED',
+        status: 'APPROVED',
+        reasons: ['CRITERIA_A_MET'],
+      },
+    ]);
   });
 
   it('never contains a task token, even when a review holds one', async () => {

@@ -25,7 +25,7 @@ import {
   storedReferral,
   storedReview,
   storedVisit,
-  TABLE,
+  storeForBatchGet,
   transactItems,
   useAwsMocks,
   writeCalls,
@@ -51,18 +51,19 @@ function storeEvaluationInputs(clinical: Record<string, unknown> = {}) {
     decidedAt: undefined,
     version: 1,
   });
-  ddb.on(GetCommand, { Key: keys.referral(REFERRAL_ID) }).resolves({ Item: referral });
-  // The member, the yearly ledger and both providers come in one BatchGetItem.
-  ddb.on(BatchGetCommand).resolves({
-    Responses: {
-      [TABLE]: [
-        { ...keys.member('M-1001'), ...member() },
-        { ...keys.provider(RENDERING_NPI), ...provider({ credentials: ['LMT'] }) },
-        { ...keys.provider(ORDERING_NPI), ...provider({ credentials: ['MD'] }) },
-        { ...keys.memberYear('M-1001', 2026), visitsUsed: 1 },
-      ],
-    },
-  });
+  // The referral (head and case) in one BatchGetItem; then the member, the yearly ledger and both
+  // providers in another.
+  const { request: stored, ...head } = referral;
+  const items = [
+    head,
+    { ...keys.referralCase(REFERRAL_ID), referralId: REFERRAL_ID, request: stored },
+    { ...keys.member('M-1001'), ...member() },
+    { ...keys.provider(RENDERING_NPI), ...provider({ credentials: ['LMT'] }) },
+    { ...keys.provider(ORDERING_NPI), ...provider({ credentials: ['MD'] }) },
+    { ...keys.memberYear('M-1001', 2026), visitsUsed: 1 },
+  ];
+  storeForBatchGet(ddb, items);
+  return items;
 }
 
 describe('wf-evaluate', () => {
@@ -98,10 +99,8 @@ describe('wf-evaluate', () => {
   });
 
   it('a referral already decided is not sent to review again', async () => {
-    storeEvaluationInputs({ expectedImprovement: { withinWeeks: 20 } });
-    ddb.on(GetCommand, { Key: keys.referral(REFERRAL_ID) }).resolves({
-      Item: storedReferral({ status: 'DENIED', request: parseReferral(referralBody(), TODAY) }),
-    });
+    const items = storeEvaluationInputs({ expectedImprovement: { withinWeeks: 20 } });
+    storeForBatchGet(ddb, [{ ...items[0], status: 'DENIED' }, ...items.slice(1)]);
     const out = await evaluate({ referralId: REFERRAL_ID });
     expect(out).toMatchObject({ alreadyFinal: true, needsReview: false });
   });
@@ -116,7 +115,7 @@ describe('wf-evaluate', () => {
   });
 
   it('throttling fails with TransientError, the one error the workflow retries', async () => {
-    ddb.on(GetCommand).rejects(awsErrors.provisionedThroughputExceeded());
+    ddb.on(BatchGetCommand).rejects(awsErrors.provisionedThroughputExceeded());
     await expect(evaluate({ referralId: REFERRAL_ID })).rejects.toMatchObject({ name: 'TransientError' });
   });
 });
