@@ -265,6 +265,10 @@ export class Transaction {
   }
 }
 
+export type CreateReferralOutcome =
+  | { created: true }
+  | { created: false; referral?: ReferralRecord; idempotency?: ReferralRecord['idempotency'] };
+
 export interface ReferralBundle {
   referral: ReferralRecord;
   history: HistoryEntry[];
@@ -288,6 +292,49 @@ export class Repository {
 
   async commit(tx: Transaction): Promise<void> {
     await this.db.transact(tx.items);
+  }
+
+  /**
+   * Stores a new referral as two conditional writes, no transaction: its case first, then its head.
+   * The head is what makes the referral exist (every read, the reconciliation's index and the stream
+   * start from it), so a crash between the two leaves only a case nothing refers to, and the request
+   * was never answered. A repeat of an id (one derived from an idempotency key) finds the earlier
+   * submission: `created: false` with the stored referral, or — when only its case got written —
+   * that case's idempotency, after which a matching repeat completes the referral itself.
+   */
+  async createReferral(record: ReferralRecord): Promise<CreateReferralOutcome> {
+    const { request, ...head } = record;
+    const kase = {
+      ...keys.referralCase(record.referralId),
+      referralId: record.referralId,
+      request,
+      ...(record.idempotency ? { idempotency: record.idempotency } : {}),
+    };
+    try {
+      await this.db.put({ Item: kase, ConditionExpression: 'attribute_not_exists(PK)' });
+    } catch (err) {
+      if (!(err instanceof ConditionFailedError)) throw err;
+      const found = await this.db.getMany([keys.referral(record.referralId), kase]);
+      const storedHead = found.get(keyOf(keys.referral(record.referralId)));
+      if (storedHead) return { created: false, referral: referralOf(storedHead, found.get(keyOf(kase))) };
+      const stored = found.get(keyOf(kase))?.idempotency as ReferralRecord['idempotency'];
+      const same =
+        stored?.key === record.idempotency?.key && stored?.bodyHash === record.idempotency?.bodyHash;
+      if (!same || !record.idempotency) return { created: false, ...(stored ? { idempotency: stored } : {}) };
+    }
+    const item: Record<string, unknown> = { ...keys.referral(record.referralId), ...head, version: 1 };
+    if (record.status === 'RECEIVED' && !record.failure) {
+      item.GSI2PK = gsi.reconcileReferrals;
+      item.GSI2SK = `${record.receivedAt}#${record.referralId}`;
+    }
+    try {
+      await this.db.put({ Item: item, ConditionExpression: 'attribute_not_exists(PK)' });
+    } catch (err) {
+      if (!(err instanceof ConditionFailedError)) throw err;
+      // A concurrent repeat wrote the head first.
+      return { created: false, referral: await this.getReferral(record.referralId) };
+    }
+    return { created: true };
   }
 
   async getMember(memberId: string): Promise<Member | undefined> {

@@ -35,7 +35,7 @@ export interface SubmitAnswer {
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * POST /referrals. The referral (its head and its case) is one transaction; the workflow starts
+ * POST /referrals. The referral is stored (its case, then its head: `Repository.createReferral`); the workflow starts
  * afterwards, and a referral whose start failed is re-driven by the reconciliation (it stays in
  * RECEIVED, which the reconcile index lists). Its arrival is the head's `receivedAt` and
  * `submittedBy`, which the history shows as its RECEIVED entry (`Repository.getReferralBundle`).
@@ -75,7 +75,7 @@ export function referralIdFor(portalId: string, idempotencyKey: string): string 
  * section (SPEC 8, 10: the workflow then asks for it). `idempotency` replays the first answer for
  * the same key and body hash, and refuses the key with another body (409 IDEMPOTENCY_KEY_REUSED).
  * With a key, the referral's id is derived from it (`referralIdFor`): the referral's conditional
- * write is what finds an earlier submission, and only then is anything read.
+ * writes are what find an earlier submission, and only then is anything read.
  */
 export async function submitCase(
   deps: SubmitDeps,
@@ -105,15 +105,22 @@ export async function submitCase(
     version: 0,
   };
   const answer: SubmitAnswer = { referralId: record.referralId, status: 'RECEIVED' };
-  try {
-    await deps.repo.commit(deps.repo.transaction().putReferral(record, null));
-  } catch (err) {
+  const outcome = await deps.repo.createReferral(record);
+  if (!outcome.created) {
     // The key was used before (or a concurrent request with it won): answer as the first one did.
-    if (err instanceof ConditionFailedError && idempotencyKey !== undefined) {
-      const replay = await replayed(deps.repo, caller.portalId, record.referralId, idempotencyKey, hash);
-      if (replay) return { answer: replay, replayed: true };
+    const earlier = outcome.referral
+      ? outcome.referral.portalId === caller.portalId
+        ? outcome.referral.idempotency
+        : undefined
+      : outcome.idempotency;
+    if (idempotencyKey === undefined || earlier?.key !== idempotencyKey) throw new ConditionFailedError();
+    if (earlier.bodyHash !== hash) {
+      throw new ConflictError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was used with a different body.',
+      );
     }
-    throw err;
+    return { answer, replayed: true };
   }
   logger.info('referral received', { referralId: record.referralId, portalId: caller.portalId });
   try {
@@ -125,21 +132,6 @@ export async function submitCase(
     });
   }
   return { answer, replayed: false };
-}
-
-async function replayed(
-  repo: Repository,
-  portalId: string,
-  referralId: string,
-  key: string,
-  hash: string,
-): Promise<SubmitAnswer | undefined> {
-  const previous = await repo.getReferral(referralId);
-  if (!previous || previous.portalId !== portalId || previous.idempotency?.key !== key) return undefined;
-  if (previous.idempotency.bodyHash !== hash) {
-    throw new ConflictError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different body.');
-  }
-  return { referralId, status: 'RECEIVED' };
 }
 
 /** SPEC 4.2: the referral view, with its authorization, visits, reviews and history. */

@@ -5,7 +5,7 @@ process.env.PAS_SUBMIT_WAIT_MS = '60';
 
 import { createHash } from 'node:crypto';
 import { SendTaskSuccessCommand, StartExecutionCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { pasBundle } from '../fhir/bundles.js';
 import { r4IssuesDeep } from '../fhir/validator.js';
@@ -66,15 +66,15 @@ describe('api-fhir $submit', () => {
     );
     expect(r4IssuesDeep(res.body)).toEqual([]);
 
-    const first = transactItems(ddb, 0).map((i) => String(i.Put?.Item?.SK ?? ''));
-    // The referral's head and case only: its id is derived from the Claim identifier's key.
-    expect(first).toEqual(['REFERRAL', 'CASE']);
+    // The referral's case and head, one conditional write each: its id is derived from the Claim identifier's key.
+    const first = ddb.commandCalls(PutCommand).map((c) => String(c.args[0].input.Item?.SK ?? ''));
+    expect(first).toEqual(['CASE', 'REFERRAL']);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
     expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}')).toEqual({
       referralId: cr.preAuthRef,
     });
-    // Then the Claim identifier → referral record and the echo, in a second transaction.
-    const pas = transactItems(ddb, 1).map((i) => String(i.Put?.Item?.PK ?? ''));
+    // Then the Claim identifier → referral record and the echo, in a transaction.
+    const pas = transactItems(ddb, 0).map((i) => String(i.Put?.Item?.PK ?? ''));
     expect(pas).toEqual([
       expect.stringMatching(/^IDEMPOTENCY#PAS#P-100#[0-9a-f]{64}$/),
       `IDEMPOTENCY#PAS-RESPONSE#${cr.preAuthRef}`,

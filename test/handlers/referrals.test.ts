@@ -1,6 +1,12 @@
 import './env.js';
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../shared/data/keys.js';
 import { MAX_BODY_BYTES } from '../../shared/http.js';
@@ -12,7 +18,6 @@ import {
   CLAIMS,
   type Claims,
   errorOf,
-  putWithSk,
   REFERRAL_ID,
   storedReferral,
   storedReview,
@@ -20,7 +25,6 @@ import {
   storeForBatchGet,
   TABLE,
   TASK_TOKEN,
-  transactItems,
   useAwsMocks,
   WORKFLOW_ARN,
   writeCalls,
@@ -53,28 +57,33 @@ function expectNothingChanged() {
 }
 
 describe('POST /referrals', () => {
-  it('answers 202 RECEIVED after writing the referral (head and case) in one conditional transaction, reading nothing first, then starts the workflow', async () => {
+  it('answers 202 RECEIVED after writing the referral with two conditional writes (its case, then its head), reading nothing first, then starts the workflow', async () => {
     const res = await submit(referralBody(), { key: KEY });
 
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ referralId: expect.stringMatching(/^ref-/), status: 'RECEIVED' });
     const { referralId } = res.body;
 
-    // The referral's own conditional write is what refuses a second submission: nothing is read first.
+    // The referral's own conditional writes are what refuse a second submission: nothing is read first,
+    // and no transaction is needed.
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
     expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
-    const items = transactItems(ddb);
-    expect(items).toHaveLength(2);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
+    expect(puts.map((p) => p.Item?.SK)).toEqual(['CASE', 'REFERRAL']);
     // The case (the clinical body) is an item of its own, written once; the head is what later writes change.
-    expect(putWithSk(items, 'CASE')?.Item).toMatchObject({
-      PK: `REFERRAL#${referralId}`,
-      referralId,
-      request: { memberId: 'M-1001', requestedVisits: 8 },
+    expect(puts[0]).toMatchObject({
+      TableName: TABLE,
+      ConditionExpression: 'attribute_not_exists(PK)',
+      Item: {
+        PK: `REFERRAL#${referralId}`,
+        referralId,
+        request: { memberId: 'M-1001', requestedVisits: 8 },
+        idempotency: { key: KEY, bodyHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      },
     });
-    const referral = putWithSk(items, 'REFERRAL');
-    expect(referral?.Item).not.toHaveProperty('request');
-    expect(referral).toMatchObject({
+    expect(puts[1]?.Item).not.toHaveProperty('request');
+    expect(puts[1]).toMatchObject({
       TableName: TABLE,
       ConditionExpression: 'attribute_not_exists(PK)',
       Item: {
@@ -85,6 +94,7 @@ describe('POST /referrals', () => {
         status: 'RECEIVED',
         receivedAt: '2026-11-22T15:00:00.000Z',
         decisionDueAt: '2026-11-25T15:00:00.000Z',
+        version: 1,
         // what a second submission with the key is compared with
         idempotency: { key: KEY, bodyHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
         // the reconciliation's work list finds a referral whose workflow never started
@@ -100,22 +110,27 @@ describe('POST /referrals', () => {
       input: JSON.stringify({ referralId }),
     });
     // the workflow never starts for a referral that is not stored yet
-    expect(ddb.commandCalls(TransactWriteCommand)[0]!.calledBefore(starts[0]!)).toBe(true);
+    expect(ddb.commandCalls(PutCommand)[1]!.calledBefore(starts[0]!)).toBe(true);
   });
 
-  it('without an Idempotency-Key writes the referral and its case only, under a fresh id, and reads nothing first', async () => {
+  it('without an Idempotency-Key writes the case and the head only, under a fresh id, and reads nothing first', async () => {
     const first = await submit(referralBody());
     const second = await submit(referralBody());
     expect([first.status, second.status]).toEqual([202, 202]);
     expect(second.body.referralId).not.toBe(first.body.referralId);
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
     expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(0);
-    expect(transactItems(ddb).map((i) => String(i.Put?.Item?.SK).split('#')[0])).toEqual([
-      'REFERRAL',
-      'CASE',
-    ]);
-    expect(putWithSk(transactItems(ddb), 'REFERRAL')?.Item).not.toHaveProperty('idempotency');
+    const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item!);
+    expect(puts.map((i) => i.SK)).toEqual(['CASE', 'REFERRAL', 'CASE', 'REFERRAL']);
+    for (const item of puts) expect(item).not.toHaveProperty('idempotency');
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(2);
+  });
+
+  it('a head that cannot be written after its case is 503 and starts nothing: the unanswered case is never read', async () => {
+    ddb.on(PutCommand, { Item: { SK: 'REFERRAL' } }).rejects(awsErrors.throttling());
+    const res = await submit(referralBody(), { key: KEY });
+    expect(res.status).toBe(503);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it('treats an execution that already exists under the referral id as started', async () => {
@@ -192,19 +207,23 @@ describe('POST /referrals', () => {
   });
 
   describe('Idempotency-Key', () => {
-    /** The table after the first submission: its referral stored, so a second write of that id is refused. */
-    function storedFirst() {
-      const items = transactItems(ddb).map((i) => i.Put!.Item!);
+    const written = () => ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item!);
+    /** The table after the first submission: a second write of its case or head is refused. */
+    function stored(items: Record<string, unknown>[]) {
       ddb.resetHistory();
       sfn.resetHistory();
       storeForBatchGet(ddb, items);
-      ddb.on(TransactWriteCommand).rejects(awsErrors.transactionCanceled(['ConditionalCheckFailed', 'None']));
+      for (const item of items) {
+        ddb
+          .on(PutCommand, { Item: { PK: item.PK, SK: item.SK } })
+          .rejects(awsErrors.conditionalCheckFailed());
+      }
     }
 
     it('the same key and the same body answer as the first time, with no second referral or start', async () => {
       const body = referralBody();
       const first = await submit(body, { key: KEY });
-      storedFirst();
+      stored(written());
 
       // the same content with its keys in another order is the same body
       const reordered = Object.fromEntries(Object.entries(body).reverse());
@@ -212,18 +231,59 @@ describe('POST /referrals', () => {
 
       expect(second.status).toBe(202);
       expect(second.body).toEqual(first.body);
-      // the second write was the same referral id's, refused by its condition
-      expect(putWithSk(transactItems(ddb), 'REFERRAL')?.Item?.referralId).toBe(first.body.referralId);
+      // the second request's case write (the same referral id's) was refused; no head was tried
+      expect(written().map((i) => [i.referralId, i.SK])).toEqual([[first.body.referralId, 'CASE']]);
       expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     });
 
     it('the same key with another body is 409 IDEMPOTENCY_KEY_REUSED and changes nothing', async () => {
       await submit(referralBody(), { key: KEY });
-      storedFirst();
+      stored(written());
 
       const res = await submit(referralBody({ requestedVisits: 4 }), { key: KEY });
       expect(res.status).toBe(409);
       expect(errorOf(res).code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it('a repeat after a first attempt that stored only its case completes the referral and starts it', async () => {
+      const body = referralBody();
+      const first = await submit(body, { key: KEY });
+      const [kase] = written();
+      stored([kase!]);
+
+      const second = await submit(body, { key: KEY });
+      expect(second.status).toBe(202);
+      expect(second.body).toEqual(first.body);
+      expect(written().map((i) => i.SK)).toEqual(['CASE', 'REFERRAL']);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    });
+
+    it('another body after a first attempt that stored only its case is 409 IDEMPOTENCY_KEY_REUSED', async () => {
+      await submit(referralBody(), { key: KEY });
+      const [kase] = written();
+      stored([kase!]);
+
+      const res = await submit(referralBody({ requestedVisits: 4 }), { key: KEY });
+      expect(res.status).toBe(409);
+      expect(errorOf(res).code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(written().map((i) => i.SK)).toEqual(['CASE']);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it('losing the race for the head to a concurrent repeat answers as the winner did', async () => {
+      const body = referralBody();
+      const first = await submit(body, { key: KEY });
+      const items = written();
+      ddb.resetHistory();
+      sfn.resetHistory();
+      storeForBatchGet(ddb, items);
+      ddb.on(PutCommand, { Item: { SK: 'REFERRAL' } }).rejects(awsErrors.conditionalCheckFailed());
+
+      const second = await submit(body, { key: KEY });
+      expect(second.status).toBe(202);
+      expect(second.body).toEqual(first.body);
+      // the winner started its own workflow
       expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     });
 
@@ -237,13 +297,7 @@ describe('POST /referrals', () => {
 
     it("a refused write whose stored referral is not this key's is not answered as a replay", async () => {
       await submit(referralBody(), { key: KEY });
-      const items = transactItems(ddb).map((i) => i.Put!.Item!);
-      ddb.resetHistory();
-      storeForBatchGet(
-        ddb,
-        items.map((i) => ({ ...i, idempotency: undefined })),
-      );
-      ddb.on(TransactWriteCommand).rejects(awsErrors.transactionCanceled(['ConditionalCheckFailed', 'None']));
+      stored(written().map((i) => ({ ...i, idempotency: undefined })));
       const res = await submit(referralBody(), { key: KEY });
       expect(res.status).toBe(409);
       expect(errorOf(res).code).toBe('CONCURRENT_UPDATE');
@@ -254,23 +308,16 @@ describe('POST /referrals', () => {
     it.each([
       ['ProvisionedThroughputExceededException', awsErrors.provisionedThroughputExceeded],
       ['ThrottlingException', awsErrors.throttling],
-    ])('%s on the transaction is 503 and starts no workflow', async (_name, error) => {
-      ddb.on(TransactWriteCommand).rejects(error());
+    ])("%s on the referral's write is 503 and starts no workflow", async (_name, error) => {
+      ddb.on(PutCommand).rejects(error());
       const res = await submit(referralBody(), { key: KEY });
       expect(res.status).toBe(503);
       expect(errorOf(res).code).toBe('SERVICE_UNAVAILABLE');
       expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     });
 
-    it('a transaction cancelled for a conflicting transaction is 503 (worth a retry), not a conflict', async () => {
-      ddb.on(TransactWriteCommand).rejects(awsErrors.transactionCanceled(['TransactionConflict', 'None']));
-      const res = await submit(referralBody());
-      expect(res.status).toBe(503);
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
-    });
-
     it('throttling on the read that answers a repeated key is 503 and starts nothing', async () => {
-      ddb.on(TransactWriteCommand).rejects(awsErrors.transactionCanceled(['ConditionalCheckFailed', 'None']));
+      ddb.on(PutCommand).rejects(awsErrors.conditionalCheckFailed());
       ddb.on(BatchGetCommand).rejects(awsErrors.throttling());
       const res = await submit(referralBody(), { key: KEY });
       expect(res.status).toBe(503);
@@ -286,7 +333,8 @@ describe('POST /referrals', () => {
     expect(res.status).toBe(202);
     expect(res.body.status).toBe('RECEIVED');
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
-    expect(putWithSk(transactItems(ddb), 'REFERRAL')?.Item).toMatchObject({
+    const head = ddb.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.SK === 'REFERRAL');
+    expect(head?.args[0].input.Item).toMatchObject({
       referralId: res.body.referralId,
       status: 'RECEIVED',
       GSI2PK: 'RECONCILE#REFERRAL',
