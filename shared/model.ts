@@ -225,3 +225,13 @@ export interface Clock {
   now(): Date;
 }
 export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * What an evaluation reads besides the referral: the member, their visit ledger for the year the
+ * referral starts in, and the providers it names (ids only). Derived from the case (`evaluationReads`).
+ */
+export interface EvaluationReads {
+  memberId: string;
+  year: number;
+  npis: string[];
+}

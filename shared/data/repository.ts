@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { HistoryEntry, ReferralRecord, ReReviewRecord, ReviewRecord, VisitRecord } from '../model.js';
+import type {
+  EvaluationReads,
+  HistoryEntry,
+  ReferralRecord,
+  ReReviewRecord,
+  ReviewRecord,
+  VisitRecord,
+} from '../model.js';
 import type { DeterminationPatch, ReReviewPatch } from '../policy/outcomes.js';
 import {
   BUCKET_COUNT,
@@ -314,10 +321,13 @@ export class Repository {
       await this.db.put({ Item: kase, ConditionExpression: 'attribute_not_exists(PK)' });
     } catch (err) {
       if (!(err instanceof ConditionFailedError)) throw err;
-      const found = await this.db.getMany([keys.referral(record.referralId), kase]);
-      const storedHead = found.get(keyOf(keys.referral(record.referralId)));
-      if (storedHead) return { created: false, referral: referralOf(storedHead, found.get(keyOf(kase))) };
-      const stored = found.get(keyOf(kase))?.idempotency as ReferralRecord['idempotency'];
+      const headKey = keys.referral(record.referralId);
+      const caseKey = keys.referralCase(record.referralId);
+      const found = await this.db.getMany([headKey, caseKey]);
+      const storedHead = found.get(keyOf(headKey));
+      const storedCase = found.get(keyOf(caseKey));
+      if (storedHead) return { created: false, referral: referralOf(storedHead, storedCase) };
+      const stored = storedCase?.idempotency as ReferralRecord['idempotency'];
       const same =
         stored?.key === record.idempotency?.key && stored?.bodyHash === record.idempotency?.bodyHash;
       if (!same || !record.idempotency) return { created: false, ...(stored ? { idempotency: stored } : {}) };
@@ -359,24 +369,24 @@ export class Repository {
     memberId: string,
     year: number,
     npis: readonly string[],
-  ): Promise<{ member?: Member; visitsUsed: number; providers: Map<string, Provider> }> {
-    const found = await this.db.getMany([
-      keys.member(memberId),
-      keys.memberYear(memberId, year),
-      ...npis.map((n) => keys.provider(n)),
-    ]);
-    const memberItem = found.get(keyOf(keys.member(memberId)));
-    const visitsUsed = visitsUsedOf(found.get(keyOf(keys.memberYear(memberId, year))));
-    const providers = new Map<string, Provider>();
-    for (const npi of npis) {
-      const item = found.get(keyOf(keys.provider(npi)));
-      if (item) providers.set(npi, parseRecord(ProviderRecordSchema, item));
-    }
-    return {
-      ...(memberItem ? { member: parseRecord(MemberSchema, memberItem) } : {}),
-      visitsUsed,
-      providers,
-    };
+  ): Promise<EvaluationData> {
+    const reads = { memberId, year, npis: [...npis] };
+    return evaluationDataOf(await this.db.getMany(evaluationKeys(reads)), reads);
+  }
+
+  /**
+   * The referral (head and case) with what `reads` names, in one strongly consistent BatchGetItem:
+   * an evaluation told beforehand what it will read. The caller checks that the case names the same.
+   */
+  async getReferralWith(
+    referralId: string,
+    reads: EvaluationReads,
+  ): Promise<{ referral?: ReferralRecord; data: EvaluationData }> {
+    const head = keys.referral(referralId);
+    const kase = keys.referralCase(referralId);
+    const found = await this.db.getMany([head, kase, ...evaluationKeys(reads)]);
+    const referral = referralOf(found.get(keyOf(head)), found.get(keyOf(kase)));
+    return { ...(referral ? { referral } : {}), data: evaluationDataOf(found, reads) };
   }
 
   async getProvider(npi: string): Promise<Provider | undefined> {
@@ -546,6 +556,32 @@ export class Repository {
     if (typeof item.expiresAt !== 'number' || item.expiresAt * 1000 < Date.now()) return undefined;
     return { bodyHash: item.bodyHash, response: item.response };
   }
+}
+
+export interface EvaluationData {
+  member?: Member;
+  visitsUsed: number;
+  providers: Map<string, Provider>;
+}
+
+const evaluationKeys = (r: EvaluationReads): Key[] => [
+  keys.member(r.memberId),
+  keys.memberYear(r.memberId, r.year),
+  ...r.npis.map((n) => keys.provider(n)),
+];
+
+function evaluationDataOf(found: Map<string, Item>, r: EvaluationReads): EvaluationData {
+  const memberItem = found.get(keyOf(keys.member(r.memberId)));
+  const providers = new Map<string, Provider>();
+  for (const npi of r.npis) {
+    const item = found.get(keyOf(keys.provider(npi)));
+    if (item) providers.set(npi, parseRecord(ProviderRecordSchema, item));
+  }
+  return {
+    ...(memberItem ? { member: parseRecord(MemberSchema, memberItem) } : {}),
+    visitsUsed: visitsUsedOf(found.get(keyOf(keys.memberYear(r.memberId, r.year)))),
+    providers,
+  };
 }
 
 /** The history entry a referral's arrival is: when, and which portal user submitted it. */

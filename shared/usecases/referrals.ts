@@ -19,6 +19,7 @@ import type { WorkflowStarter } from '../ports.js';
 import { POLICY_VERSION } from '../reasons.js';
 import { parseReferral, type ReferralCase } from '../schemas.js';
 import { assertCanRead, bodyHash } from './common.js';
+import { evaluationReads } from './determination.js';
 
 export interface SubmitDeps {
   repo: Repository;
@@ -124,7 +125,7 @@ export async function submitCase(
   }
   logger.info('referral received', { referralId: record.referralId, portalId: caller.portalId });
   try {
-    await deps.workflow.startAuthorization(record.referralId);
+    await deps.workflow.startAuthorization(record.referralId, evaluationReads(request));
   } catch (err) {
     logger.warn('workflow start failed; reconciliation will re-drive', {
       referralId: record.referralId,

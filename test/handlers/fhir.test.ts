@@ -70,9 +70,12 @@ describe('api-fhir $submit', () => {
     const first = ddb.commandCalls(PutCommand).map((c) => String(c.args[0].input.Item?.SK ?? ''));
     expect(first).toEqual(['CASE', 'REFERRAL']);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
-    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}')).toEqual({
-      referralId: cr.preAuthRef,
-    });
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}')).toMatchObject(
+      {
+        referralId: cr.preAuthRef,
+        reads: { memberId: expect.any(String) },
+      },
+    );
     // Then the Claim identifier → referral record and the echo, in a transaction.
     const pas = transactItems(ddb, 0).map((i) => String(i.Put?.Item?.PK ?? ''));
     expect(pas).toEqual([

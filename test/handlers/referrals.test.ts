@@ -10,7 +10,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../shared/data/keys.js';
 import { MAX_BODY_BYTES } from '../../shared/http.js';
-import { referralBody } from '../fixtures.js';
+import { ORDERING_NPI, RENDERING_NPI, referralBody } from '../fixtures.js';
 import {
   answer,
   apiEvent,
@@ -104,10 +104,11 @@ describe('POST /referrals', () => {
 
     const starts = sfn.commandCalls(StartExecutionCommand);
     expect(starts).toHaveLength(1);
-    expect(starts[0]!.args[0].input).toEqual({
-      stateMachineArn: WORKFLOW_ARN,
-      name: referralId,
-      input: JSON.stringify({ referralId }),
+    expect(starts[0]!.args[0].input).toMatchObject({ stateMachineArn: WORKFLOW_ARN, name: referralId });
+    // what Evaluate will read besides the referral, ids only, so it reads everything in one round trip
+    expect(JSON.parse(starts[0]!.args[0].input.input!)).toEqual({
+      referralId,
+      reads: { memberId: 'M-1001', year: 2026, npis: [RENDERING_NPI, ORDERING_NPI] },
     });
     // the workflow never starts for a referral that is not stored yet
     expect(ddb.commandCalls(PutCommand)[1]!.calledBefore(starts[0]!)).toBe(true);

@@ -309,6 +309,11 @@ export function storeForBatchGet(
     typeof items === 'function' ? items : (k: StoredKey) => items.find((i) => i.PK === k.PK && i.SK === k.SK);
   ddb.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: StoredKey[] }> }) => {
     const wanted = input.RequestItems[TABLE]?.Keys ?? [];
+    // As DynamoDB would: a key is its key attributes and nothing else.
+    for (const k of wanted) {
+      if (Object.keys(k).sort().join() !== 'PK,SK')
+        throw new Error(`not a key: ${Object.keys(k).join(', ')}`);
+    }
     const found = wanted.map(lookup).filter((i): i is Record<string, unknown> => i !== undefined);
     return { Responses: { [TABLE]: found } };
   });

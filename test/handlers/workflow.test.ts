@@ -26,6 +26,7 @@ import {
   storedReview,
   storedVisit,
   storeForBatchGet,
+  TABLE,
   transactItems,
   useAwsMocks,
   writeCalls,
@@ -103,6 +104,28 @@ describe('wf-evaluate', () => {
     storeForBatchGet(ddb, [{ ...items[0], status: 'DENIED' }, ...items.slice(1)]);
     const out = await evaluate({ referralId: REFERRAL_ID });
     expect(out).toMatchObject({ alreadyFinal: true, needsReview: false });
+  });
+
+  it('told what it reads (the execution input), reads the referral, member, ledger and providers in one BatchGetItem', async () => {
+    storeEvaluationInputs();
+    const reads = { memberId: 'M-1001', year: 2026, npis: [RENDERING_NPI, ORDERING_NPI] };
+    const out = await evaluate({ referralId: REFERRAL_ID, reads });
+    expect(out.determination).toMatchObject({ status: 'APPROVED', authorization: { visitsAuthorized: 6 } });
+    const batches = ddb.commandCalls(BatchGetCommand);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.args[0].input.RequestItems?.[TABLE]?.Keys).toHaveLength(6);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('told reads the case no longer names (another member), reads what the case names instead', async () => {
+    storeEvaluationInputs();
+    const out = await evaluate({
+      referralId: REFERRAL_ID,
+      reads: { memberId: 'M-OTHER', year: 2026, npis: [RENDERING_NPI, ORDERING_NPI] },
+    });
+    // decided on M-1001 (covered, 1 visit used), not on the absent M-OTHER (which would deny)
+    expect(out.determination).toMatchObject({ status: 'APPROVED', authorization: { visitsAuthorized: 6 } });
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(2);
   });
 
   it('input without a referralId fails with ValidationError (the workflow routes it to its failure path)', async () => {
