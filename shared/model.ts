@@ -93,6 +93,11 @@ export interface ReferralRecord {
   appeals?: AppealRecord[];
   /** The year the first determination counts in (SPEC 12's report); set when it is recorded. */
   reportYear?: number;
+  /**
+   * The `Idempotency-Key` it was submitted with and the body's hash: the referral's id is derived from
+   * the portal and the key, so a second submission with the key finds this referral (SPEC 4).
+   */
+  idempotency?: { key: string; bodyHash: string };
   /** Optimistic-locking counter: every write checks and bumps it. */
   version: number;
 }
@@ -220,3 +225,13 @@ export interface Clock {
   now(): Date;
 }
 export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * What an evaluation reads besides the referral: the member, their visit ledger for the year the
+ * referral starts in, and the providers it names (ids only). Derived from the case (`evaluationReads`).
+ */
+export interface EvaluationReads {
+  memberId: string;
+  year: number;
+  npis: string[];
+}

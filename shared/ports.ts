@@ -1,7 +1,13 @@
+import type { EvaluationReads } from './model.js';
+
 /** What the use cases need from the outside world; adapters live in shared/aws/, fakes in tests. */
 export interface WorkflowStarter {
-  /** Starts the referral's AuthorizationWorkflow; the referral id names the execution, so a repeat is harmless. */
-  startAuthorization(referralId: string): Promise<void>;
+  /**
+   * Starts the referral's AuthorizationWorkflow; the referral id names the execution, so a repeat is
+   * harmless. `reads` (ids only, no PHI) tells Evaluate what else it will read, so it can read it all
+   * in one round trip; an execution started without it reads the referral first.
+   */
+  startAuthorization(referralId: string, reads?: EvaluationReads): Promise<void>;
 }
 
 export interface EventPublisher {

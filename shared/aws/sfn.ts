@@ -12,13 +12,13 @@ const sfnClient = () => {
 
 export function sfnWorkflowStarter(stateMachineArn: string): WorkflowStarter {
   return {
-    async startAuthorization(referralId) {
+    async startAuthorization(referralId, reads) {
       try {
         await sfnClient().send(
           new StartExecutionCommand({
             stateMachineArn,
             name: referralId,
-            input: JSON.stringify({ referralId }),
+            input: JSON.stringify(reads ? { referralId, reads } : { referralId }),
           }),
         );
       } catch (err) {

@@ -139,6 +139,7 @@ export const ReferralRecordSchema: z.ZodType<ReferralRecord> = z.looseObject({
   informationTaskToken: z.string().optional(),
   appeals: z.array(Appeal).optional(),
   reportYear: z.number().optional(),
+  idempotency: z.object({ key: z.string(), bodyHash: z.string() }).optional(),
   version: z.number().int(),
 });
 

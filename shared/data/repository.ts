@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { HistoryEntry, ReferralRecord, ReReviewRecord, ReviewRecord, VisitRecord } from '../model.js';
+import type {
+  EvaluationReads,
+  HistoryEntry,
+  ReferralRecord,
+  ReReviewRecord,
+  ReviewRecord,
+  VisitRecord,
+} from '../model.js';
 import type { DeterminationPatch, ReReviewPatch } from '../policy/outcomes.js';
 import {
   BUCKET_COUNT,
@@ -265,6 +272,10 @@ export class Transaction {
   }
 }
 
+export type CreateReferralOutcome =
+  | { created: true }
+  | { created: false; referral?: ReferralRecord; idempotency?: ReferralRecord['idempotency'] };
+
 export interface ReferralBundle {
   referral: ReferralRecord;
   history: HistoryEntry[];
@@ -290,6 +301,52 @@ export class Repository {
     await this.db.transact(tx.items);
   }
 
+  /**
+   * Stores a new referral as two conditional writes, no transaction: its case first, then its head.
+   * The head is what makes the referral exist (every read, the reconciliation's index and the stream
+   * start from it), so a crash between the two leaves only a case nothing refers to, and the request
+   * was never answered. A repeat of an id (one derived from an idempotency key) finds the earlier
+   * submission: `created: false` with the stored referral, or — when only its case got written —
+   * that case's idempotency, after which a matching repeat completes the referral itself.
+   */
+  async createReferral(record: ReferralRecord): Promise<CreateReferralOutcome> {
+    const { request, ...head } = record;
+    const kase = {
+      ...keys.referralCase(record.referralId),
+      referralId: record.referralId,
+      request,
+      ...(record.idempotency ? { idempotency: record.idempotency } : {}),
+    };
+    try {
+      await this.db.put({ Item: kase, ConditionExpression: 'attribute_not_exists(PK)' });
+    } catch (err) {
+      if (!(err instanceof ConditionFailedError)) throw err;
+      const headKey = keys.referral(record.referralId);
+      const caseKey = keys.referralCase(record.referralId);
+      const found = await this.db.getMany([headKey, caseKey]);
+      const storedHead = found.get(keyOf(headKey));
+      const storedCase = found.get(keyOf(caseKey));
+      if (storedHead) return { created: false, referral: referralOf(storedHead, storedCase) };
+      const stored = storedCase?.idempotency as ReferralRecord['idempotency'];
+      const same =
+        stored?.key === record.idempotency?.key && stored?.bodyHash === record.idempotency?.bodyHash;
+      if (!same || !record.idempotency) return { created: false, ...(stored ? { idempotency: stored } : {}) };
+    }
+    const item: Record<string, unknown> = { ...keys.referral(record.referralId), ...head, version: 1 };
+    if (record.status === 'RECEIVED' && !record.failure) {
+      item.GSI2PK = gsi.reconcileReferrals;
+      item.GSI2SK = `${record.receivedAt}#${record.referralId}`;
+    }
+    try {
+      await this.db.put({ Item: item, ConditionExpression: 'attribute_not_exists(PK)' });
+    } catch (err) {
+      if (!(err instanceof ConditionFailedError)) throw err;
+      // A concurrent repeat wrote the head first.
+      return { created: false, referral: await this.getReferral(record.referralId) };
+    }
+    return { created: true };
+  }
+
   async getMember(memberId: string): Promise<Member | undefined> {
     const item = await this.db.get(keys.member(memberId));
     return item && parseRecord(MemberSchema, item);
@@ -312,24 +369,24 @@ export class Repository {
     memberId: string,
     year: number,
     npis: readonly string[],
-  ): Promise<{ member?: Member; visitsUsed: number; providers: Map<string, Provider> }> {
-    const found = await this.db.getMany([
-      keys.member(memberId),
-      keys.memberYear(memberId, year),
-      ...npis.map((n) => keys.provider(n)),
-    ]);
-    const memberItem = found.get(keyOf(keys.member(memberId)));
-    const visitsUsed = visitsUsedOf(found.get(keyOf(keys.memberYear(memberId, year))));
-    const providers = new Map<string, Provider>();
-    for (const npi of npis) {
-      const item = found.get(keyOf(keys.provider(npi)));
-      if (item) providers.set(npi, parseRecord(ProviderRecordSchema, item));
-    }
-    return {
-      ...(memberItem ? { member: parseRecord(MemberSchema, memberItem) } : {}),
-      visitsUsed,
-      providers,
-    };
+  ): Promise<EvaluationData> {
+    const reads = { memberId, year, npis: [...npis] };
+    return evaluationDataOf(await this.db.getMany(evaluationKeys(reads)), reads);
+  }
+
+  /**
+   * The referral (head and case) with what `reads` names, in one strongly consistent BatchGetItem:
+   * an evaluation told beforehand what it will read. The caller checks that the case names the same.
+   */
+  async getReferralWith(
+    referralId: string,
+    reads: EvaluationReads,
+  ): Promise<{ referral?: ReferralRecord; data: EvaluationData }> {
+    const head = keys.referral(referralId);
+    const kase = keys.referralCase(referralId);
+    const found = await this.db.getMany([head, kase, ...evaluationKeys(reads)]);
+    const referral = referralOf(found.get(keyOf(head)), found.get(keyOf(kase)));
+    return { ...(referral ? { referral } : {}), data: evaluationDataOf(found, reads) };
   }
 
   async getProvider(npi: string): Promise<Provider | undefined> {
@@ -341,13 +398,12 @@ export class Repository {
     await this.db.put({ Item: { ...keys.provider(npi), ...provider } });
   }
 
-  /** The referral's head and its case, read together. */
+  /** The referral's head and its case, in one strongly consistent BatchGetItem. */
   async getReferral(referralId: string): Promise<ReferralRecord | undefined> {
-    const [head, kase] = await Promise.all([
-      this.db.get(keys.referral(referralId)),
-      this.db.get(keys.referralCase(referralId)),
-    ]);
-    return referralOf(head, kase);
+    const head = keys.referral(referralId);
+    const kase = keys.referralCase(referralId);
+    const found = await this.db.getMany([head, kase]);
+    return referralOf(found.get(keyOf(head)), found.get(keyOf(kase)));
   }
 
   /** The referral with its history and visits: one query over its partition. */
@@ -370,6 +426,9 @@ export class Repository {
     }
     const referral = referralOf(head, kase);
     if (!referral) return undefined;
+    // The intake writes no history entry of its own: the head's receipt time and submitter are the
+    // RECEIVED entry (referrals stored before that carry one).
+    if (!history.some((h) => h.event === 'RECEIVED')) history.push(receivedEntry(referral));
     history.sort((a, b) => a.at.localeCompare(b.at));
     visits.sort((a, b) => a.visitNumber - b.visitNumber);
     return { referral, history, visits };
@@ -498,6 +557,40 @@ export class Repository {
     return { bodyHash: item.bodyHash, response: item.response };
   }
 }
+
+export interface EvaluationData {
+  member?: Member;
+  visitsUsed: number;
+  providers: Map<string, Provider>;
+}
+
+const evaluationKeys = (r: EvaluationReads): Key[] => [
+  keys.member(r.memberId),
+  keys.memberYear(r.memberId, r.year),
+  ...r.npis.map((n) => keys.provider(n)),
+];
+
+function evaluationDataOf(found: Map<string, Item>, r: EvaluationReads): EvaluationData {
+  const memberItem = found.get(keyOf(keys.member(r.memberId)));
+  const providers = new Map<string, Provider>();
+  for (const npi of r.npis) {
+    const item = found.get(keyOf(keys.provider(npi)));
+    if (item) providers.set(npi, parseRecord(ProviderRecordSchema, item));
+  }
+  return {
+    ...(memberItem ? { member: parseRecord(MemberSchema, memberItem) } : {}),
+    visitsUsed: visitsUsedOf(found.get(keyOf(keys.memberYear(r.memberId, r.year)))),
+    providers,
+  };
+}
+
+/** The history entry a referral's arrival is: when, and which portal user submitted it. */
+const receivedEntry = (referral: ReferralRecord): HistoryEntry => ({
+  at: referral.receivedAt,
+  actor: { id: referral.submittedBy, role: 'portal' },
+  event: 'RECEIVED',
+  status: 'RECEIVED',
+});
 
 /**
  * A referral from its head and its case item. A head written before the case had an item of its own

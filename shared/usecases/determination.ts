@@ -1,7 +1,7 @@
-import { ConditionFailedError, type Repository } from '../data/repository.js';
+import { ConditionFailedError, type EvaluationData, type Repository } from '../data/repository.js';
 import { yearOf } from '../dates.js';
 import { NotFoundError } from '../errors.js';
-import { type Clock, FINAL_STATUSES, type ReferralRecord } from '../model.js';
+import { type Clock, type EvaluationReads, FINAL_STATUSES, type ReferralRecord } from '../model.js';
 import { logger } from '../observability.js';
 import { type Authorization, authorizationFor } from '../policy/determine.js';
 import { type CaseDetermination, determineCase } from '../policy/information.js';
@@ -13,6 +13,7 @@ import {
 } from '../policy/outcomes.js';
 import type { ReasonCode } from '../reasons.js';
 import { decisionIncrement } from '../report.js';
+import type { ReferralCase } from '../schemas.js';
 import { loadReferral, nowIso, secondsUntil } from './common.js';
 
 /** The AuthorizationWorkflow's state as the tasks see it. */
@@ -27,6 +28,8 @@ export interface AuthorizationState {
   round?: number;
   /** Set on the pass after an information request ran out unanswered. */
   informationNotReceived?: boolean;
+  /** What an evaluation will read besides the referral, from the execution's input (ids only). */
+  reads?: EvaluationReads;
   evaluation?: Evaluation;
   decision?: ReviewerDecision;
   failure?: { Error?: string; Cause?: string };
@@ -54,25 +57,55 @@ export interface Evaluation {
   extended: boolean;
 }
 
-async function loadContext(repo: Repository, referral: ReferralRecord) {
-  const r = referral.request;
+/** What evaluating this case reads besides the referral (ids only): `WorkflowStarter` passes it along. */
+export function evaluationReads(r: ReferralCase): EvaluationReads {
   const certifierNpi = r.clinical?.planOfCare?.certifiedByNpi;
   const needCertifier =
     certifierNpi && certifierNpi !== r.orderingProviderNpi && certifierNpi !== r.renderingProviderNpi;
-  // Independent reads, in one round trip.
-  const npis = [r.renderingProviderNpi, r.orderingProviderNpi, ...(needCertifier ? [certifierNpi] : [])];
-  const { member, visitsUsed, providers } = await repo.getMemberAndProviders(
-    r.memberId,
-    yearOf(r.startDate),
-    npis,
-  );
   return {
-    member,
-    renderingProvider: providers.get(r.renderingProviderNpi),
-    orderingProvider: providers.get(r.orderingProviderNpi),
-    certifyingProvider: needCertifier ? providers.get(certifierNpi) : undefined,
-    visitsRecordedThisYear: visitsUsed,
+    memberId: r.memberId,
+    year: yearOf(r.startDate),
+    npis: [r.renderingProviderNpi, r.orderingProviderNpi, ...(needCertifier ? [certifierNpi] : [])],
   };
+}
+
+const sameReads = (a: EvaluationReads, b: EvaluationReads) =>
+  a.memberId === b.memberId && a.year === b.year && a.npis.join(',') === b.npis.join(',');
+
+function contextOf(referral: ReferralRecord, data: EvaluationData) {
+  const r = referral.request;
+  // A certifier who is also the ordering or rendering provider is not read a second time.
+  const certifierNpi = evaluationReads(r).npis[2];
+  return {
+    member: data.member,
+    renderingProvider: data.providers.get(r.renderingProviderNpi),
+    orderingProvider: data.providers.get(r.orderingProviderNpi),
+    certifyingProvider: certifierNpi ? data.providers.get(certifierNpi) : undefined,
+    visitsRecordedThisYear: data.visitsUsed,
+  };
+}
+
+async function loadContext(repo: Repository, referral: ReferralRecord) {
+  // Independent reads, in one round trip.
+  const reads = evaluationReads(referral.request);
+  return contextOf(referral, await repo.getMemberAndProviders(reads.memberId, reads.year, reads.npis));
+}
+
+/**
+ * The referral and what evaluating it reads. Told beforehand (`reads`, from the execution's input),
+ * all of it comes in one round trip, used only if the case still names the same member, year and
+ * providers; otherwise, or untold (a re-drive), the referral first and then the rest.
+ */
+async function loadForEvaluation(repo: Repository, referralId: string, reads: EvaluationReads | undefined) {
+  if (reads) {
+    const { referral, data } = await repo.getReferralWith(referralId, reads);
+    if (!referral) throw new NotFoundError(`Referral ${referralId}`);
+    if (sameReads(evaluationReads(referral.request), reads))
+      return { referral, ctx: contextOf(referral, data) };
+    return { referral, ctx: await loadContext(repo, referral) };
+  }
+  const referral = await loadReferral(repo, referralId);
+  return { referral, ctx: await loadContext(repo, referral) };
 }
 
 /**
@@ -83,12 +116,11 @@ async function loadContext(repo: Repository, referral: ReferralRecord) {
 export async function evaluateReferral(
   repo: Repository,
   clock: Clock,
-  state: Pick<AuthorizationState, 'referralId' | 'round' | 'informationNotReceived'>,
+  state: Pick<AuthorizationState, 'referralId' | 'round' | 'informationNotReceived' | 'reads'>,
 ): Promise<Evaluation> {
   const { referralId } = state;
   const round = state.round ?? 0;
-  const referral = await loadReferral(repo, referralId);
-  const ctx = await loadContext(repo, referral);
+  const { referral, ctx } = await loadForEvaluation(repo, referralId, state.reads);
   const determination = determineCase({
     referral: referral.request,
     member: ctx.member,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConditionFailedError, type Repository } from '../data/repository.js';
 import { toIsoDate } from '../dates.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
@@ -17,7 +18,8 @@ import { decisionDueAt } from '../policy/determine.js';
 import type { WorkflowStarter } from '../ports.js';
 import { POLICY_VERSION } from '../reasons.js';
 import { parseReferral, type ReferralCase } from '../schemas.js';
-import { actorOf, assertCanRead, bodyHash } from './common.js';
+import { assertCanRead, bodyHash } from './common.js';
+import { evaluationReads } from './determination.js';
 
 export interface SubmitDeps {
   repo: Repository;
@@ -32,12 +34,12 @@ export interface SubmitAnswer {
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
-const IDEMPOTENCY_HOURS = 24;
 
 /**
- * POST /referrals. The referral, its first history entry and the idempotency record are one
- * transaction; the workflow starts afterwards, and a referral whose start failed is re-driven
- * by the reconciliation (it stays in RECEIVED, which the reconcile index lists).
+ * POST /referrals. The referral is stored (its case, then its head: `Repository.createReferral`); the workflow starts
+ * afterwards, and a referral whose start failed is re-driven by the reconciliation (it stays in
+ * RECEIVED, which the reconcile index lists). Its arrival is the head's `receivedAt` and
+ * `submittedBy`, which the history shows as its RECEIVED entry (`Repository.getReferralBundle`).
  */
 export async function submitReferral(
   deps: SubmitDeps,
@@ -58,9 +60,23 @@ export async function submitReferral(
 }
 
 /**
+ * The referral id a portal's `Idempotency-Key` stands for: the same portal and key always name the
+ * same referral, so the conditional write of the referral itself refuses a second one — no separate
+ * idempotency record, and no read before the write.
+ */
+export function referralIdFor(portalId: string, idempotencyKey: string): string {
+  const h = createHash('sha256').update(`referral\u0000${portalId}\u0000${idempotencyKey}`).digest('hex');
+  // Laid out as a UUID (version 8: application-defined) like the random ids.
+  const variant = ((Number.parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  return `ref-${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
  * The intake every face of the desk shares (JSON, PAS): a parsed case, which may lack its clinical
  * section (SPEC 8, 10: the workflow then asks for it). `idempotency` replays the first answer for
  * the same key and body hash, and refuses the key with another body (409 IDEMPOTENCY_KEY_REUSED).
+ * With a key, the referral's id is derived from it (`referralIdFor`): the referral's conditional
+ * writes are what find an earlier submission, and only then is anything read.
  */
 export async function submitCase(
   deps: SubmitDeps,
@@ -71,15 +87,9 @@ export async function submitCase(
   if (!caller.portalId) throw new ForbiddenError('Portal users need a portalId claim to submit referrals.');
   const { idempotencyKey } = idempotency;
   const hash = idempotency.bodyHash ?? '';
-  const now = deps.clock.now();
-
-  if (idempotencyKey !== undefined) {
-    const replay = await replayed(deps.repo, caller.portalId, idempotencyKey, hash);
-    if (replay) return { answer: replay, replayed: true };
-  }
-  const receivedAt = now.toISOString();
+  const receivedAt = deps.clock.now().toISOString();
   const record: ReferralRecord = {
-    referralId: deps.newId(),
+    referralId: idempotencyKey === undefined ? deps.newId() : referralIdFor(caller.portalId, idempotencyKey),
     portalId: caller.portalId,
     submittedBy: caller.sub,
     receivedAt,
@@ -92,35 +102,30 @@ export async function submitCase(
     decisionDueAt: decisionDueAt(receivedAt, request.urgency),
     policyVersion: POLICY_VERSION,
     reviewIds: [],
+    ...(idempotencyKey === undefined ? {} : { idempotency: { key: idempotencyKey, bodyHash: hash } }),
     version: 0,
   };
   const answer: SubmitAnswer = { referralId: record.referralId, status: 'RECEIVED' };
-  const tx = deps.repo
-    .transaction()
-    .putReferral(record, null)
-    .addHistory(record.referralId, {
-      at: receivedAt,
-      actor: actorOf(caller, 'portal'),
-      event: 'RECEIVED',
-      status: 'RECEIVED',
-    });
-  if (idempotencyKey !== undefined) {
-    const expiresAt = Math.floor(now.getTime() / 1000) + IDEMPOTENCY_HOURS * 3600;
-    tx.putIdempotency(caller.portalId, idempotencyKey, hash, answer, expiresAt);
-  }
-  try {
-    await deps.repo.commit(tx);
-  } catch (err) {
-    // Lost a race with the same key: answer as the winner did.
-    if (err instanceof ConditionFailedError && idempotencyKey !== undefined) {
-      const replay = await replayed(deps.repo, caller.portalId, idempotencyKey, hash);
-      if (replay) return { answer: replay, replayed: true };
+  const outcome = await deps.repo.createReferral(record);
+  if (!outcome.created) {
+    // The key was used before (or a concurrent request with it won): answer as the first one did.
+    const earlier = outcome.referral
+      ? outcome.referral.portalId === caller.portalId
+        ? outcome.referral.idempotency
+        : undefined
+      : outcome.idempotency;
+    if (idempotencyKey === undefined || earlier?.key !== idempotencyKey) throw new ConditionFailedError();
+    if (earlier.bodyHash !== hash) {
+      throw new ConflictError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was used with a different body.',
+      );
     }
-    throw err;
+    return { answer, replayed: true };
   }
   logger.info('referral received', { referralId: record.referralId, portalId: caller.portalId });
   try {
-    await deps.workflow.startAuthorization(record.referralId);
+    await deps.workflow.startAuthorization(record.referralId, evaluationReads(request));
   } catch (err) {
     logger.warn('workflow start failed; reconciliation will re-drive', {
       referralId: record.referralId,
@@ -128,20 +133,6 @@ export async function submitCase(
     });
   }
   return { answer, replayed: false };
-}
-
-async function replayed(
-  repo: Repository,
-  portalId: string,
-  key: string,
-  hash: string,
-): Promise<SubmitAnswer | undefined> {
-  const previous = await repo.getIdempotency(portalId, key);
-  if (!previous) return undefined;
-  if (previous.bodyHash !== hash) {
-    throw new ConflictError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different body.');
-  }
-  return previous.response as SubmitAnswer;
 }
 
 /** SPEC 4.2: the referral view, with its authorization, visits, reviews and history. */

@@ -5,6 +5,9 @@ const authorization = z.looseObject({
   referralId: z.string().min(1),
   round: z.number().int().min(0).optional(),
   informationNotReceived: z.boolean().optional(),
+  reads: z
+    .object({ memberId: z.string().min(1), year: z.number().int(), npis: z.array(z.string().min(1)) })
+    .optional(),
 });
 const state = z.looseObject({});
 const REVIEW_KINDS = z.enum(['INITIAL', 'CONTINUATION', 'APPEAL']);

@@ -5,7 +5,7 @@ process.env.PAS_SUBMIT_WAIT_MS = '60';
 
 import { createHash } from 'node:crypto';
 import { SendTaskSuccessCommand, StartExecutionCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { pasBundle } from '../fhir/bundles.js';
 import { r4IssuesDeep } from '../fhir/validator.js';
@@ -16,6 +16,7 @@ import {
   CLAIMS,
   REFERRAL_ID,
   storedReferral,
+  storeForBatchGet,
   transactItems,
   useAwsMocks,
 } from './support.js';
@@ -43,18 +44,16 @@ const submit = (body: unknown, claims = CLAIMS.portal) =>
 describe('api-fhir $submit', () => {
   it('stores the referral as POST /referrals does, starts its execution, and answers A4 queued when the workflow has not decided in time', async () => {
     // The workflow never records anything: the referral stays RECEIVED.
-    ddb.on(GetCommand).callsFake((input: { Key: { PK: string; SK: string } }) =>
-      input.Key.SK === 'REFERRAL'
-        ? {
-            Item: storedReferral({
-              referralId: input.Key.PK.slice('REFERRAL#'.length),
-              status: 'RECEIVED',
-              lines: [],
-              reasons: [],
-              authorization: undefined,
-            }),
-          }
-        : {},
+    storeForBatchGet(ddb, (key) =>
+      key.SK === 'REFERRAL'
+        ? storedReferral({
+            referralId: key.PK.slice('REFERRAL#'.length),
+            status: 'RECEIVED',
+            lines: [],
+            reasons: [],
+            authorization: undefined,
+          })
+        : undefined,
     );
     const started = performance.now();
     const res = await submit(bundle());
@@ -67,14 +66,18 @@ describe('api-fhir $submit', () => {
     );
     expect(r4IssuesDeep(res.body)).toEqual([]);
 
-    const first = transactItems(ddb, 0).map((i) => String(i.Put?.Item?.SK ?? ''));
-    expect(first).toEqual(expect.arrayContaining(['REFERRAL', 'IDEMPOTENCY']));
+    // The referral's case and head, one conditional write each: its id is derived from the Claim identifier's key.
+    const first = ddb.commandCalls(PutCommand).map((c) => String(c.args[0].input.Item?.SK ?? ''));
+    expect(first).toEqual(['CASE', 'REFERRAL']);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
-    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}')).toEqual({
-      referralId: cr.preAuthRef,
-    });
-    // Then the Claim identifier → referral record and the echo, in a second transaction.
-    const pas = transactItems(ddb, 1).map((i) => String(i.Put?.Item?.PK ?? ''));
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}')).toMatchObject(
+      {
+        referralId: cr.preAuthRef,
+        reads: { memberId: expect.any(String) },
+      },
+    );
+    // Then the Claim identifier → referral record and the echo, in a transaction.
+    const pas = transactItems(ddb, 0).map((i) => String(i.Put?.Item?.PK ?? ''));
     expect(pas).toEqual([
       expect.stringMatching(/^IDEMPOTENCY#PAS#P-100#[0-9a-f]{64}$/),
       `IDEMPOTENCY#PAS-RESPONSE#${cr.preAuthRef}`,
@@ -163,6 +166,7 @@ describe('api-fhir Claim update (SPEC 8, 10)', () => {
 
   it('merges the QuestionnaireResponse into the case and resumes the waiting workflow with its token', async () => {
     ddb.on(GetCommand).callsFake(known);
+    storeForBatchGet(ddb, (key) => (key.SK === 'REFERRAL' ? pending() : undefined));
     const res = await submit(update());
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     // The (mocked) workflow has not re-evaluated within the wait: still pended (A4).
@@ -183,6 +187,7 @@ describe('api-fhir Claim update (SPEC 8, 10)', () => {
 
   it('a workflow that no longer waits (its 14 days ran out) is a 409 and the referral is put back', async () => {
     ddb.on(GetCommand).callsFake(known);
+    storeForBatchGet(ddb, (key) => (key.SK === 'REFERRAL' ? pending() : undefined));
     sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'timed out', $metadata: {} }));
     const res = await submit(update());
     expect(res.status).toBe(409);

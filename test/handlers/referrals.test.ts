@@ -1,10 +1,16 @@
 import './env.js';
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../shared/data/keys.js';
 import { MAX_BODY_BYTES } from '../../shared/http.js';
-import { referralBody } from '../fixtures.js';
+import { ORDERING_NPI, RENDERING_NPI, referralBody } from '../fixtures.js';
 import {
   answer,
   apiEvent,
@@ -12,14 +18,13 @@ import {
   CLAIMS,
   type Claims,
   errorOf,
-  putWithSk,
   REFERRAL_ID,
   storedReferral,
   storedReview,
   storedVisit,
+  storeForBatchGet,
   TABLE,
   TASK_TOKEN,
-  transactItems,
   useAwsMocks,
   WORKFLOW_ARN,
   writeCalls,
@@ -29,7 +34,6 @@ const { ddb, sfn } = useAwsMocks();
 const { handler } = await import('../../functions/api-referrals/index.js');
 
 const KEY = 'submit-2026-11-22-0001';
-const idempotencyKey = keys.idempotency('P-100', KEY);
 
 function submit(body: unknown, opts: { key?: string; claims?: Claims | null } = {}) {
   return handler(
@@ -53,25 +57,33 @@ function expectNothingChanged() {
 }
 
 describe('POST /referrals', () => {
-  it('answers 202 RECEIVED after writing the referral, its history and the idempotency record in one transaction, then starts the workflow', async () => {
+  it('answers 202 RECEIVED after writing the referral with two conditional writes (its case, then its head), reading nothing first, then starts the workflow', async () => {
     const res = await submit(referralBody(), { key: KEY });
 
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ referralId: expect.stringMatching(/^ref-/), status: 'RECEIVED' });
     const { referralId } = res.body;
 
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
-    const items = transactItems(ddb);
-    expect(items).toHaveLength(4);
+    // The referral's own conditional writes are what refuse a second submission: nothing is read first,
+    // and no transaction is needed.
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
+    expect(puts.map((p) => p.Item?.SK)).toEqual(['CASE', 'REFERRAL']);
     // The case (the clinical body) is an item of its own, written once; the head is what later writes change.
-    expect(putWithSk(items, 'CASE')?.Item).toMatchObject({
-      PK: `REFERRAL#${referralId}`,
-      referralId,
-      request: { memberId: 'M-1001', requestedVisits: 8 },
+    expect(puts[0]).toMatchObject({
+      TableName: TABLE,
+      ConditionExpression: 'attribute_not_exists(PK)',
+      Item: {
+        PK: `REFERRAL#${referralId}`,
+        referralId,
+        request: { memberId: 'M-1001', requestedVisits: 8 },
+        idempotency: { key: KEY, bodyHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      },
     });
-    const referral = putWithSk(items, 'REFERRAL');
-    expect(referral?.Item).not.toHaveProperty('request');
-    expect(referral).toMatchObject({
+    expect(puts[1]?.Item).not.toHaveProperty('request');
+    expect(puts[1]).toMatchObject({
       TableName: TABLE,
       ConditionExpression: 'attribute_not_exists(PK)',
       Item: {
@@ -82,41 +94,44 @@ describe('POST /referrals', () => {
         status: 'RECEIVED',
         receivedAt: '2026-11-22T15:00:00.000Z',
         decisionDueAt: '2026-11-25T15:00:00.000Z',
+        version: 1,
+        // what a second submission with the key is compared with
+        idempotency: { key: KEY, bodyHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
         // the reconciliation's work list finds a referral whose workflow never started
         GSI2PK: 'RECONCILE#REFERRAL',
       },
     });
-    expect(putWithSk(items, 'HISTORY#')?.Item).toMatchObject({
-      PK: `REFERRAL#${referralId}`,
-      event: 'RECEIVED',
-      actor: { id: 'portal-user-1', role: 'portal' },
-    });
-    expect(putWithSk(items, 'IDEMPOTENCY')).toMatchObject({
-      ConditionExpression: 'attribute_not_exists(PK)',
-      Item: { ...idempotencyKey, response: res.body, expiresAt: expect.any(Number) },
-    });
 
     const starts = sfn.commandCalls(StartExecutionCommand);
     expect(starts).toHaveLength(1);
-    expect(starts[0]!.args[0].input).toEqual({
-      stateMachineArn: WORKFLOW_ARN,
-      name: referralId,
-      input: JSON.stringify({ referralId }),
+    expect(starts[0]!.args[0].input).toMatchObject({ stateMachineArn: WORKFLOW_ARN, name: referralId });
+    // what Evaluate will read besides the referral, ids only, so it reads everything in one round trip
+    expect(JSON.parse(starts[0]!.args[0].input.input!)).toEqual({
+      referralId,
+      reads: { memberId: 'M-1001', year: 2026, npis: [RENDERING_NPI, ORDERING_NPI] },
     });
     // the workflow never starts for a referral that is not stored yet
-    expect(ddb.commandCalls(TransactWriteCommand)[0]!.calledBefore(starts[0]!)).toBe(true);
+    expect(ddb.commandCalls(PutCommand)[1]!.calledBefore(starts[0]!)).toBe(true);
   });
 
-  it('without an Idempotency-Key writes the referral and its history only, and reads nothing first', async () => {
-    const res = await submit(referralBody());
-    expect(res.status).toBe(202);
+  it('without an Idempotency-Key writes the case and the head only, under a fresh id, and reads nothing first', async () => {
+    const first = await submit(referralBody());
+    const second = await submit(referralBody());
+    expect([first.status, second.status]).toEqual([202, 202]);
+    expect(second.body.referralId).not.toBe(first.body.referralId);
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
-    expect(transactItems(ddb).map((i) => String(i.Put?.Item?.SK).split('#')[0])).toEqual([
-      'REFERRAL',
-      'CASE',
-      'HISTORY',
-    ]);
-    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(0);
+    const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item!);
+    expect(puts.map((i) => i.SK)).toEqual(['CASE', 'REFERRAL', 'CASE', 'REFERRAL']);
+    for (const item of puts) expect(item).not.toHaveProperty('idempotency');
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(2);
+  });
+
+  it('a head that cannot be written after its case is 503 and starts nothing: the unanswered case is never read', async () => {
+    ddb.on(PutCommand, { Item: { SK: 'REFERRAL' } }).rejects(awsErrors.throttling());
+    const res = await submit(referralBody(), { key: KEY });
+    expect(res.status).toBe(503);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it('treats an execution that already exists under the referral id as started', async () => {
@@ -193,11 +208,23 @@ describe('POST /referrals', () => {
   });
 
   describe('Idempotency-Key', () => {
-    it('the same key and the same body answer as the first time, with no second write or start', async () => {
+    const written = () => ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item!);
+    /** The table after the first submission: a second write of its case or head is refused. */
+    function stored(items: Record<string, unknown>[]) {
+      ddb.resetHistory();
+      sfn.resetHistory();
+      storeForBatchGet(ddb, items);
+      for (const item of items) {
+        ddb
+          .on(PutCommand, { Item: { PK: item.PK, SK: item.SK } })
+          .rejects(awsErrors.conditionalCheckFailed());
+      }
+    }
+
+    it('the same key and the same body answer as the first time, with no second referral or start', async () => {
       const body = referralBody();
       const first = await submit(body, { key: KEY });
-      const record = putWithSk(transactItems(ddb), 'IDEMPOTENCY')!.Item!;
-      ddb.on(GetCommand, { Key: idempotencyKey }).resolves({ Item: record });
+      stored(written());
 
       // the same content with its keys in another order is the same body
       const reordered = Object.fromEntries(Object.entries(body).reverse());
@@ -205,67 +232,76 @@ describe('POST /referrals', () => {
 
       expect(second.status).toBe(202);
       expect(second.body).toEqual(first.body);
-      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+      // the second request's case write (the same referral id's) was refused; no head was tried
+      expect(written().map((i) => [i.referralId, i.SK])).toEqual([[first.body.referralId, 'CASE']]);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     });
 
     it('the same key with another body is 409 IDEMPOTENCY_KEY_REUSED and changes nothing', async () => {
       await submit(referralBody(), { key: KEY });
-      const record = putWithSk(transactItems(ddb), 'IDEMPOTENCY')!.Item!;
-      ddb.resetHistory();
-      sfn.resetHistory();
-      ddb.on(GetCommand, { Key: idempotencyKey }).resolves({ Item: record });
+      stored(written());
 
       const res = await submit(referralBody({ requestedVisits: 4 }), { key: KEY });
       expect(res.status).toBe(409);
       expect(errorOf(res).code).toBe('IDEMPOTENCY_KEY_REUSED');
-      expectNothingChanged();
-    });
-
-    it('an expired idempotency record no longer counts', async () => {
-      ddb.on(GetCommand, { Key: idempotencyKey }).resolves({
-        Item: { ...idempotencyKey, bodyHash: 'old', response: { referralId: 'ref-old' }, expiresAt: 1 },
-      });
-      const res = await submit(referralBody(), { key: KEY });
-      expect(res.status).toBe(202);
-      expect(res.body.referralId).not.toBe('ref-old');
-      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
-    });
-
-    it('losing the race on the same key (conditional check failed) answers as the winner did', async () => {
-      const body = referralBody();
-      // A first request stores the record the winner would have written.
-      await submit(body, { key: KEY });
-      const winner = putWithSk(transactItems(ddb), 'IDEMPOTENCY')!.Item!;
-      ddb.resetHistory();
-      sfn.resetHistory();
-
-      ddb.on(GetCommand, { Key: idempotencyKey }).resolvesOnce({}).resolves({ Item: winner });
-      ddb
-        .on(TransactWriteCommand)
-        .rejects(awsErrors.transactionCanceled(['None', 'None', 'ConditionalCheckFailed']));
-
-      const res = await submit(body, { key: KEY });
-      expect(res.status).toBe(202);
-      expect(res.body).toEqual(winner.response);
-      // the winner started its own workflow; the loser's referral was never stored
       expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     });
 
-    it('losing the race to a different body is 409 IDEMPOTENCY_KEY_REUSED', async () => {
-      await submit(referralBody({ requestedVisits: 4 }), { key: KEY });
-      const winner = putWithSk(transactItems(ddb), 'IDEMPOTENCY')!.Item!;
-      ddb.resetHistory();
-      sfn.resetHistory();
-      ddb.on(GetCommand, { Key: idempotencyKey }).resolvesOnce({}).resolves({ Item: winner });
-      ddb
-        .on(TransactWriteCommand)
-        .rejects(awsErrors.transactionCanceled(['None', 'None', 'ConditionalCheckFailed']));
+    it('a repeat after a first attempt that stored only its case completes the referral and starts it', async () => {
+      const body = referralBody();
+      const first = await submit(body, { key: KEY });
+      const [kase] = written();
+      stored([kase!]);
 
-      const res = await submit(referralBody(), { key: KEY });
+      const second = await submit(body, { key: KEY });
+      expect(second.status).toBe(202);
+      expect(second.body).toEqual(first.body);
+      expect(written().map((i) => i.SK)).toEqual(['CASE', 'REFERRAL']);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    });
+
+    it('another body after a first attempt that stored only its case is 409 IDEMPOTENCY_KEY_REUSED', async () => {
+      await submit(referralBody(), { key: KEY });
+      const [kase] = written();
+      stored([kase!]);
+
+      const res = await submit(referralBody({ requestedVisits: 4 }), { key: KEY });
       expect(res.status).toBe(409);
       expect(errorOf(res).code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(written().map((i) => i.SK)).toEqual(['CASE']);
       expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it('losing the race for the head to a concurrent repeat answers as the winner did', async () => {
+      const body = referralBody();
+      const first = await submit(body, { key: KEY });
+      const items = written();
+      ddb.resetHistory();
+      sfn.resetHistory();
+      storeForBatchGet(ddb, items);
+      ddb.on(PutCommand, { Item: { SK: 'REFERRAL' } }).rejects(awsErrors.conditionalCheckFailed());
+
+      const second = await submit(body, { key: KEY });
+      expect(second.status).toBe(202);
+      expect(second.body).toEqual(first.body);
+      // the winner started its own workflow
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it('the same key from another portal is another referral', async () => {
+      const mine = await submit(referralBody(), { key: KEY });
+      const theirs = await submit(referralBody(), { key: KEY, claims: CLAIMS.otherPortal });
+      expect([mine.status, theirs.status]).toEqual([202, 202]);
+      expect(theirs.body.referralId).not.toBe(mine.body.referralId);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(2);
+    });
+
+    it("a refused write whose stored referral is not this key's is not answered as a replay", async () => {
+      await submit(referralBody(), { key: KEY });
+      stored(written().map((i) => ({ ...i, idempotency: undefined })));
+      const res = await submit(referralBody(), { key: KEY });
+      expect(res.status).toBe(409);
+      expect(errorOf(res).code).toBe('CONCURRENT_UPDATE');
     });
   });
 
@@ -273,26 +309,20 @@ describe('POST /referrals', () => {
     it.each([
       ['ProvisionedThroughputExceededException', awsErrors.provisionedThroughputExceeded],
       ['ThrottlingException', awsErrors.throttling],
-    ])('%s on the transaction is 503 and starts no workflow', async (_name, error) => {
-      ddb.on(TransactWriteCommand).rejects(error());
+    ])("%s on the referral's write is 503 and starts no workflow", async (_name, error) => {
+      ddb.on(PutCommand).rejects(error());
       const res = await submit(referralBody(), { key: KEY });
       expect(res.status).toBe(503);
       expect(errorOf(res).code).toBe('SERVICE_UNAVAILABLE');
       expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     });
 
-    it('a transaction cancelled for a conflicting transaction is 503 (worth a retry), not a conflict', async () => {
-      ddb.on(TransactWriteCommand).rejects(awsErrors.transactionCanceled(['TransactionConflict', 'None']));
-      const res = await submit(referralBody());
-      expect(res.status).toBe(503);
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
-    });
-
-    it('throttling on the idempotency read is 503 and writes nothing', async () => {
-      ddb.on(GetCommand).rejects(awsErrors.throttling());
+    it('throttling on the read that answers a repeated key is 503 and starts nothing', async () => {
+      ddb.on(PutCommand).rejects(awsErrors.conditionalCheckFailed());
+      ddb.on(BatchGetCommand).rejects(awsErrors.throttling());
       const res = await submit(referralBody(), { key: KEY });
       expect(res.status).toBe(503);
-      expectNothingChanged();
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     });
   });
 
@@ -304,7 +334,8 @@ describe('POST /referrals', () => {
     expect(res.status).toBe(202);
     expect(res.body.status).toBe('RECEIVED');
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
-    expect(putWithSk(transactItems(ddb), 'REFERRAL')?.Item).toMatchObject({
+    const head = ddb.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.SK === 'REFERRAL');
+    expect(head?.args[0].input.Item).toMatchObject({
       referralId: res.body.referralId,
       status: 'RECEIVED',
       GSI2PK: 'RECONCILE#REFERRAL',
@@ -356,6 +387,37 @@ describe('GET /referrals/{id}', () => {
     });
     // storage keys and index attributes stay inside
     expect(res.raw).not.toMatch(/"(PK|SK|GSI1PK|GSI2PK|version)"/);
+  });
+
+  it('shows the arrival as the first history entry from the referral itself: an intake stores no entry of its own', async () => {
+    const determined = {
+      ...keys.history(REFERRAL_ID, '2026-11-20T10:00:05.000Z', 'e5f6a7b8'),
+      at: '2026-11-20T10:00:05.000Z',
+      actor: 'system',
+      event: 'DETERMINED',
+      status: 'APPROVED',
+      reasons: ['CRITERIA_A_MET'],
+    };
+    ddb
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': `REFERRAL#${REFERRAL_ID}` } })
+      .resolves({ Items: [referral, determined] });
+    const res = await read(REFERRAL_ID, CLAIMS.reviewer);
+    expect(res.status).toBe(200);
+    expect(res.body.history).toEqual([
+      {
+        at: referral.receivedAt,
+        actor: { id: 'portal-user-1', role: 'portal' },
+        event: 'RECEIVED',
+        status: 'RECEIVED',
+      },
+      {
+        at: '2026-11-20T10:00:05.000Z',
+        actor: 'system',
+        event: 'DETERMINED',
+        status: 'APPROVED',
+        reasons: ['CRITERIA_A_MET'],
+      },
+    ]);
   });
 
   it('never contains a task token, even when a review holds one', async () => {

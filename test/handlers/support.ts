@@ -293,3 +293,28 @@ export function storedReview(overrides: Partial<ReviewRecord> = {}): ReviewRecor
   };
   return { ...keys.review(review.reviewId), ...review };
 }
+
+type StoredKey = { PK: string; SK: string };
+
+/**
+ * BatchGetItem answered as a table holding `items` would (or, given a function, the item it gives
+ * for each key): each call gets the stored items among the keys it asks for (the referral's head
+ * and case, a member and their providers, …).
+ */
+export function storeForBatchGet(
+  ddb: DdbMock,
+  items: Record<string, unknown>[] | ((key: StoredKey) => Record<string, unknown> | undefined),
+) {
+  const lookup =
+    typeof items === 'function' ? items : (k: StoredKey) => items.find((i) => i.PK === k.PK && i.SK === k.SK);
+  ddb.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: StoredKey[] }> }) => {
+    const wanted = input.RequestItems[TABLE]?.Keys ?? [];
+    // As DynamoDB would: a key is its key attributes and nothing else.
+    for (const k of wanted) {
+      if (Object.keys(k).sort().join() !== 'PK,SK')
+        throw new Error(`not a key: ${Object.keys(k).join(', ')}`);
+    }
+    const found = wanted.map(lookup).filter((i): i is Record<string, unknown> => i !== undefined);
+    return { Responses: { [TABLE]: found } };
+  });
+}

@@ -225,6 +225,16 @@ describe('POST /referrals/{id}/visits', () => {
     expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 
+  it('a transaction cancelled for a conflicting transaction is 503 (worth a retry), not a conflict', async () => {
+    stored();
+    ddb
+      .on(TransactWriteCommand)
+      .rejects(awsErrors.transactionCanceled(['TransactionConflict', 'None', 'None', 'None']));
+    const res = await record(visitBody());
+    expect(res.status).toBe(503);
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
   it('an event the bus refuses still answers 202: the visit is stored and marked for the reconciliation', async () => {
     stored();
     events

@@ -25,6 +25,7 @@ import {
   storedReferral,
   storedReview,
   storedVisit,
+  storeForBatchGet,
   TABLE,
   transactItems,
   useAwsMocks,
@@ -51,18 +52,19 @@ function storeEvaluationInputs(clinical: Record<string, unknown> = {}) {
     decidedAt: undefined,
     version: 1,
   });
-  ddb.on(GetCommand, { Key: keys.referral(REFERRAL_ID) }).resolves({ Item: referral });
-  // The member, the yearly ledger and both providers come in one BatchGetItem.
-  ddb.on(BatchGetCommand).resolves({
-    Responses: {
-      [TABLE]: [
-        { ...keys.member('M-1001'), ...member() },
-        { ...keys.provider(RENDERING_NPI), ...provider({ credentials: ['LMT'] }) },
-        { ...keys.provider(ORDERING_NPI), ...provider({ credentials: ['MD'] }) },
-        { ...keys.memberYear('M-1001', 2026), visitsUsed: 1 },
-      ],
-    },
-  });
+  // The referral (head and case) in one BatchGetItem; then the member, the yearly ledger and both
+  // providers in another.
+  const { request: stored, ...head } = referral;
+  const items = [
+    head,
+    { ...keys.referralCase(REFERRAL_ID), referralId: REFERRAL_ID, request: stored },
+    { ...keys.member('M-1001'), ...member() },
+    { ...keys.provider(RENDERING_NPI), ...provider({ credentials: ['LMT'] }) },
+    { ...keys.provider(ORDERING_NPI), ...provider({ credentials: ['MD'] }) },
+    { ...keys.memberYear('M-1001', 2026), visitsUsed: 1 },
+  ];
+  storeForBatchGet(ddb, items);
+  return items;
 }
 
 describe('wf-evaluate', () => {
@@ -98,12 +100,32 @@ describe('wf-evaluate', () => {
   });
 
   it('a referral already decided is not sent to review again', async () => {
-    storeEvaluationInputs({ expectedImprovement: { withinWeeks: 20 } });
-    ddb.on(GetCommand, { Key: keys.referral(REFERRAL_ID) }).resolves({
-      Item: storedReferral({ status: 'DENIED', request: parseReferral(referralBody(), TODAY) }),
-    });
+    const items = storeEvaluationInputs({ expectedImprovement: { withinWeeks: 20 } });
+    storeForBatchGet(ddb, [{ ...items[0], status: 'DENIED' }, ...items.slice(1)]);
     const out = await evaluate({ referralId: REFERRAL_ID });
     expect(out).toMatchObject({ alreadyFinal: true, needsReview: false });
+  });
+
+  it('told what it reads (the execution input), reads the referral, member, ledger and providers in one BatchGetItem', async () => {
+    storeEvaluationInputs();
+    const reads = { memberId: 'M-1001', year: 2026, npis: [RENDERING_NPI, ORDERING_NPI] };
+    const out = await evaluate({ referralId: REFERRAL_ID, reads });
+    expect(out.determination).toMatchObject({ status: 'APPROVED', authorization: { visitsAuthorized: 6 } });
+    const batches = ddb.commandCalls(BatchGetCommand);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.args[0].input.RequestItems?.[TABLE]?.Keys).toHaveLength(6);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('told reads the case no longer names (another member), reads what the case names instead', async () => {
+    storeEvaluationInputs();
+    const out = await evaluate({
+      referralId: REFERRAL_ID,
+      reads: { memberId: 'M-OTHER', year: 2026, npis: [RENDERING_NPI, ORDERING_NPI] },
+    });
+    // decided on M-1001 (covered, 1 visit used), not on the absent M-OTHER (which would deny)
+    expect(out.determination).toMatchObject({ status: 'APPROVED', authorization: { visitsAuthorized: 6 } });
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(2);
   });
 
   it('input without a referralId fails with ValidationError (the workflow routes it to its failure path)', async () => {
@@ -116,7 +138,7 @@ describe('wf-evaluate', () => {
   });
 
   it('throttling fails with TransientError, the one error the workflow retries', async () => {
-    ddb.on(GetCommand).rejects(awsErrors.provisionedThroughputExceeded());
+    ddb.on(BatchGetCommand).rejects(awsErrors.provisionedThroughputExceeded());
     await expect(evaluate({ referralId: REFERRAL_ID })).rejects.toMatchObject({ name: 'TransientError' });
   });
 });
