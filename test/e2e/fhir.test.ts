@@ -2,8 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimIdentifier, jsonBody, type PasCase, pasBundle } from '../fhir/bundles.js';
 import { r4IssuesDeep } from '../fhir/validator.js';
-import { ORDERING_NPI, RENDERING_NPI } from '../fixtures.js';
-import { type Api, inDays, referral, settled, startApi, submit } from './helpers.js';
+import { type Api, inDays, pasCases, settled, startApi, submit } from './helpers.js';
 
 let api: Api;
 beforeAll(async () => {
@@ -11,21 +10,7 @@ beforeAll(async () => {
 });
 afterAll(async () => api?.stop());
 
-const clinical = referral().clinical;
-let claims = 0;
-const aCase = (overrides: Partial<PasCase> = {}): PasCase => ({
-  claimId: `C-${Date.now()}-${++claims}`,
-  memberId: 'M-1001',
-  renderingProviderNpi: RENDERING_NPI,
-  orderingProviderNpi: ORDERING_NPI,
-  urgency: 'standard',
-  startDate: inDays(7),
-  requestedVisits: 6,
-  diagnoses: [{ code: 'M54.50' }],
-  cpts: ['97124'],
-  clinical,
-  ...overrides,
-});
+const aCase = pasCases('C');
 
 async function fhir(
   method: string,

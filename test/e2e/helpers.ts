@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { DEMO_USERS } from '../../infra/local/demo-data.js';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
 import { addDays, toIsoDate } from '../../shared/dates.js';
-import { referralBody } from '../fixtures.js';
+import type { PasCase } from '../fhir/bundles.js';
+import { ORDERING_NPI, RENDERING_NPI, referralBody } from '../fixtures.js';
 import { checkAnswer } from './contract.js';
 
 export const today = () => toIsoDate(new Date());
@@ -149,4 +150,26 @@ export async function newMember(api: Api, overrides: Record<string, unknown> = {
   });
   if (res.status !== 200) throw new Error(`member: ${res.status} ${JSON.stringify(res.body)}`);
   return memberId;
+}
+
+/**
+ * A PAS case for the local stack (member M-1001, demo providers, a week from today), each with a claim
+ * identifier of its own under `prefix`.
+ */
+export function pasCases(prefix: string) {
+  let claims = 0;
+  const clinical = referral().clinical;
+  return (overrides: Partial<PasCase> = {}): PasCase => ({
+    claimId: `${prefix}-${Date.now()}-${++claims}`,
+    memberId: 'M-1001',
+    renderingProviderNpi: RENDERING_NPI,
+    orderingProviderNpi: ORDERING_NPI,
+    urgency: 'standard',
+    startDate: inDays(7),
+    requestedVisits: 6,
+    diagnoses: [{ code: 'M54.50' }],
+    cpts: ['97124'],
+    clinical,
+    ...overrides,
+  });
 }

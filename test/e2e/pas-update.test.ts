@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimIdentifier, type PasCase, pasBundle } from '../fhir/bundles.js';
 import { r4IssuesDeep } from '../fhir/validator.js';
-import { ORDERING_NPI, RENDERING_NPI } from '../fixtures.js';
-import { type Api, inDays, referral, settled, startApi } from './helpers.js';
+import { type Api, inDays, pasCases, referral, settled, startApi } from './helpers.js';
 
 let api: Api;
 beforeAll(async () => {
@@ -16,20 +15,8 @@ beforeAll(async () => {
 afterAll(async () => api?.stop());
 
 const clinical = referral().clinical;
-let claims = 0;
-const aCase = (overrides: Partial<PasCase> = {}): PasCase => ({
-  claimId: `U-${Date.now()}-${++claims}`,
-  memberId: 'M-1001',
-  renderingProviderNpi: RENDERING_NPI,
-  orderingProviderNpi: ORDERING_NPI,
-  urgency: 'standard',
-  startDate: inDays(7),
-  requestedVisits: 6,
-  diagnoses: [{ code: 'M54.50' }],
-  cpts: ['97124'],
-  clinical,
-  ...overrides,
-});
+const aCase = pasCases('U');
+let updates = 0;
 
 type User = Parameters<Api['token']>[0];
 
@@ -187,7 +174,7 @@ describe('pended for the questionnaire, then decided on the Claim update', () =>
       const update = (overrides: Partial<PasCase>) =>
         aCase({
           ...first,
-          claimId: `${first.claimId}-u${++claims}`,
+          claimId: `${first.claimId}-u${++updates}`,
           updates: first.claimId,
           clinical,
           ...overrides,

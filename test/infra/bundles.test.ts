@@ -11,13 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  entryPath,
-  FUNCTION_NAMES,
-  type FunctionName,
-  LAMBDA_BUNDLING,
-  REPO_ROOT,
-} from '../../infra/constructs/handler-function.js';
+import { entryPath, FUNCTION_NAMES, type FunctionName } from '../../infra/constructs/handler-function.js';
+import { lambdaBuildOptions } from '../lambda-build.js';
 
 /** Every API function that answers with a response schema; api-health also serves the OpenAPI document. */
 const ANSWERING = FUNCTION_NAMES.filter((n) => n.startsWith('api-') && n !== 'api-health');
@@ -26,23 +21,8 @@ let dir: string;
 const metafiles = new Map<FunctionName, Metafile>();
 
 async function bundle(name: FunctionName): Promise<Metafile> {
-  const b = LAMBDA_BUNDLING;
-  const [from, to] = b.esbuildArgs['--alias'].split('=', 2) as [string, string];
   const res = await build({
-    entryPoints: [join(REPO_ROOT, entryPath(name))],
-    absWorkingDir: REPO_ROOT,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: b.target,
-    mainFields: b.mainFields,
-    banner: { js: b.banner },
-    minify: b.minify,
-    keepNames: b.keepNames,
-    sourcemap: b.sourceMap,
-    sourcesContent: b.sourcesContent,
-    external: b.externalModules,
-    alias: { [from]: to },
+    ...lambdaBuildOptions(entryPath(name)),
     outfile: join(dir, name, 'index.mjs'),
     metafile: true,
     logLevel: 'silent',

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { LAMBDA_BUNDLING } from '../../../infra/constructs/handler-function.js';
+import { lambdaBuildOptions } from '../../lambda-build.js';
 import { median } from './stats.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -121,23 +121,9 @@ export async function measureBundles(opts: {
  */
 async function composition(entry: string) {
   const { build } = await import('esbuild');
-  const b = LAMBDA_BUNDLING;
-  const alias = Object.fromEntries(
-    [b.esbuildArgs['--alias']].map((a) => a.split('=', 2) as [string, string]),
-  );
   const res = await build({
-    entryPoints: [join(REPO_ROOT, entry)],
-    absWorkingDir: REPO_ROOT,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: b.target,
-    mainFields: b.mainFields,
-    banner: { js: b.banner },
-    minify: b.minify,
-    keepNames: b.keepNames,
-    external: b.externalModules,
-    alias,
+    ...lambdaBuildOptions(entry),
+    sourcemap: false,
     write: false,
     metafile: true,
     outfile: 'index.mjs',
