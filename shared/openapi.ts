@@ -12,6 +12,7 @@
  */
 import * as z from 'zod';
 import { CdsDiscoverySchema, CdsHookRequestSchema, CdsHookResponseSchema } from './crd.js';
+import { DeliveriesResponseSchema, WebhookRequestSchema, WebhookResponseSchema } from './notify/schemas.js';
 import {
   AppealFiledSchema,
   CodeCheckSchema,
@@ -40,11 +41,6 @@ import {
   ReviewDecisionSchema,
   VisitSchema,
 } from './schemas.js';
-import {
-  DeliveriesResponseSchema,
-  WebhookRequestSchema,
-  WebhookResponseSchema,
-} from './usecases/notifications.js';
 
 /** The document itself, as far as a client relies on it. */
 const OpenApiDocumentSchema = z.looseObject({

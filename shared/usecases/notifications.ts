@@ -23,6 +23,11 @@ import {
   subscriptionResource,
 } from '../notify/fhir-subscriptions.js';
 import type { PostResult } from '../notify/http-post.js';
+import {
+  type DeliveriesResponseSchema,
+  WebhookRequestSchema,
+  type WebhookResponseSchema,
+} from '../notify/schemas.js';
 import { newWebhookSecret, signatureHeader } from '../notify/signing.js';
 import { parseOrThrow } from '../schemas.js';
 import { currentPasResponse } from './pas.js';
@@ -77,20 +82,6 @@ export interface NotifyDeps {
 
 // ---------- webhooks (SPEC 9, JSON) ----------
 
-export const WebhookRequestSchema = z
-  .object({
-    url: z.string().min(1).max(2048),
-    events: z.array(z.enum(NOTIFICATION_TYPES)).min(1).optional(),
-  })
-  .strict();
-
-export const WebhookResponseSchema = z.object({
-  portalId: z.string(),
-  url: z.string(),
-  events: z.array(z.enum(NOTIFICATION_TYPES)),
-  secret: z.string().describe('Shown once: store it to verify X-Signature. A new PUT rotates it.'),
-});
-
 function assertOwnPortal(caller: Caller, portalId: string): void {
   if (!caller.roles.includes('portal') || caller.portalId !== portalId) {
     throw new ForbiddenError('Only the portal itself may manage its notifications.');
@@ -120,26 +111,6 @@ export async function registerWebhook(
   });
   return { portalId, url: request.url, events: request.events ?? [...NOTIFICATION_TYPES], secret };
 }
-
-export const DeliveryViewSchema = z.object({
-  eventId: z.string(),
-  type: z.enum(NOTIFICATION_TYPES),
-  referralId: z.string(),
-  endpoint: z.string().describe('`webhook` or `subscription:<id>`'),
-  status: z.enum(['QUEUED', 'RETRYING', 'DELIVERED', 'DEAD_LETTERED', 'CANCELLED']),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  attempts: z.array(
-    z.object({
-      at: z.string(),
-      outcome: z.enum(['DELIVERED', 'FAILED']),
-      result: z.string().describe('HTTP status, or TIMEOUT, NETWORK, REDIRECT, REFUSED'),
-      ms: z.number(),
-    }),
-  ),
-  nextRetryAt: z.string().optional(),
-});
-export const DeliveriesResponseSchema = z.object({ items: z.array(DeliveryViewSchema) });
 
 export async function listDeliveries(
   deps: NotifyDeps,
