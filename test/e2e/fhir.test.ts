@@ -1,6 +1,12 @@
 /** SPEC 8 over HTTP against the local stack: Da Vinci PAS on the same workflow, table and policy. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimIdentifier, jsonBody, type PasCase, pasBundle } from '../fhir/bundles.js';
+import {
+  reviewActions as actions,
+  claimIdentifier,
+  jsonBody,
+  type PasCase,
+  pasBundle,
+} from '../fhir/bundles.js';
 import { r4IssuesDeep } from '../fhir/validator.js';
 import { type Api, inDays, pasCases, settled, startApi, submit } from './helpers.js';
 
@@ -42,20 +48,6 @@ async function submitClaim(c: PasCase, user: Parameters<Api['token']>[0] = 'port
   return res.body;
 }
 
-/** Per item: [itemSequence, action, reasons, approved visits]. */
-function actions(bundle: any) {
-  const cr = bundle.entry[0].resource;
-  return cr.item.map((item: any) => {
-    const adj = item.adjudication[0];
-    const parts = adj.extension[0].extension as any[];
-    return [
-      item.itemSequence,
-      parts.find((p) => p.url.endsWith('extension-reviewActionCode')).valueCodeableConcept.coding[0].code,
-      parts.filter((p) => p.url === 'reasonCode').map((p) => p.valueCodeableConcept.coding[0].code),
-      adj.value,
-    ];
-  });
-}
 const claimResponse = (bundle: any) => bundle.entry[0].resource;
 
 describe('PAS conformance resources', () => {

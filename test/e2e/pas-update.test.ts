@@ -4,7 +4,7 @@
  * information answer as `POST /referrals/{id}/information`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimIdentifier, type PasCase, pasBundle } from '../fhir/bundles.js';
+import { reviewActions as actions, claimIdentifier, type PasCase, pasBundle } from '../fhir/bundles.js';
 import { r4IssuesDeep } from '../fhir/validator.js';
 import { type Api, inDays, pasCases, referral, settled, startApi } from './helpers.js';
 
@@ -38,20 +38,6 @@ async function post(path: string, body: unknown, user: User = 'portal') {
 }
 
 const submitBundle = (c: PasCase, user?: User) => post('/fhir/Claim/$submit', pasBundle(c), user);
-
-/** Per item: [itemSequence, action, reasons, approved visits]. */
-function actions(bundle: any) {
-  return bundle.entry[0].resource.item.map((item: any) => {
-    const adj = item.adjudication[0];
-    const parts = adj.extension[0].extension as any[];
-    return [
-      item.itemSequence,
-      parts.find((p) => p.url.endsWith('extension-reviewActionCode')).valueCodeableConcept.coding[0].code,
-      parts.filter((p) => p.url === 'reasonCode').map((p) => p.valueCodeableConcept.coding[0].code),
-      adj.value,
-    ];
-  });
-}
 
 /** A request without its QuestionnaireResponse, pended for it. */
 async function pendedForQuestionnaire(overrides: Partial<PasCase> = {}) {

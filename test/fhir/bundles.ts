@@ -223,3 +223,17 @@ export function jsonBody(c: PasCase) {
     ...(c.clinical ? { clinical: c.clinical } : {}),
   };
 }
+
+/** A PAS response's items as [itemSequence, review action, reason codes, approved visits]. */
+export function reviewActions(bundle: any) {
+  return bundle.entry[0].resource.item.map((item: any) => {
+    const adj = item.adjudication[0];
+    const parts = adj.extension[0].extension as any[];
+    return [
+      item.itemSequence,
+      parts.find((p) => p.url.endsWith('extension-reviewActionCode')).valueCodeableConcept.coding[0].code,
+      parts.filter((p) => p.url === 'reasonCode').map((p) => p.valueCodeableConcept.coding[0].code),
+      adj.value,
+    ];
+  });
+}
