@@ -137,7 +137,11 @@ export interface CaseDetermination extends Determination {
   informationNeeded: RequestedItem[] | null;
 }
 
-export type CaseDeterminationInput = Omit<DeterminationInput, 'referral'> & { referral: ReferralCase };
+export type CaseDeterminationInput = Omit<DeterminationInput, 'referral'> & {
+  referral: ReferralCase;
+  /** The pass after a request the clinic left unanswered (SPEC 10). */
+  informationNotReceived?: boolean;
+};
 
 /**
  * SPEC 5 for a case that may lack its clinical section. With one: `determine` as is. Without: the
@@ -145,6 +149,14 @@ export type CaseDeterminationInput = Omit<DeterminationInput, 'referral'> & { re
  * judged on clinical grounds is not evaluated but asked for.
  */
 export function determineCase(input: CaseDeterminationInput): CaseDetermination {
+  const det = judgeCase(input);
+  // SPEC 10: a case back from an unanswered request goes to its reviewer flagged INFORMATION_NOT_RECEIVED.
+  return input.informationNotReceived && det.status === 'PENDING_REVIEW'
+    ? { ...det, reasons: [...new Set<ReasonCode>([...det.reasons, 'INFORMATION_NOT_RECEIVED'])] }
+    : det;
+}
+
+function judgeCase(input: CaseDeterminationInput): CaseDetermination {
   const { clinical } = input.referral;
   if (clinical)
     return { ...determine({ ...input, referral: { ...input.referral, clinical } }), informationNeeded: null };

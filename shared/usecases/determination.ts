@@ -11,7 +11,6 @@ import {
   type DeterminationPatch,
   type ReviewerDecision,
 } from '../policy/outcomes.js';
-import type { ReasonCode } from '../reasons.js';
 import { decisionIncrement } from '../report.js';
 import type { ReferralCase } from '../schemas.js';
 import { loadReferral, nowIso, secondsUntil } from './common.js';
@@ -129,10 +128,8 @@ export async function evaluateReferral(
     certifyingProvider: ctx.certifyingProvider,
     visitsRecordedThisYear: ctx.visitsRecordedThisYear,
     receivedAt: referral.receivedAt,
+    ...(state.informationNotReceived ? { informationNotReceived: true } : {}),
   });
-  if (state.informationNotReceived && determination.status === 'PENDING_REVIEW') {
-    determination.reasons = unique<ReasonCode>([...determination.reasons, 'INFORMATION_NOT_RECEIVED']);
-  }
   const alreadyFinal = FINAL_STATUSES.includes(referral.status);
   const next = nextStep(alreadyFinal, determination, round);
   logger.info('referral evaluated', { referralId, status: determination.status, alreadyFinal, round, next });
@@ -159,10 +156,6 @@ function nextStep(alreadyFinal: boolean, det: CaseDetermination, round: number):
   if (alreadyFinal || det.status !== 'PENDING_REVIEW') return 'RECORD';
   if (det.informationNeeded && round === 0) return 'REQUEST_INFORMATION';
   return 'REVIEW';
-}
-
-function unique<T>(xs: T[]): T[] {
-  return [...new Set(xs)];
 }
 
 /**

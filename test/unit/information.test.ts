@@ -232,3 +232,24 @@ describe('asking and the wait running out (SPEC 10), as patches', () => {
     expect(patch && applyInformationLapse(patch.referral, 0, at)).toBeUndefined();
   });
 });
+
+describe('the pass after an unanswered request (SPEC 10)', () => {
+  it('flags a case going to a reviewer INFORMATION_NOT_RECEIVED, and leaves a decided case alone', () => {
+    const input = {
+      referral: base(),
+      member: member(),
+      renderingProvider: provider(),
+      orderingProvider: provider({ credentials: ['MD'] }),
+      visitsRecordedThisYear: 0,
+      receivedAt: RECEIVED,
+    };
+    const pended = { ...input, referral: { ...base(), clinical: undefined } };
+    expect(determineCase({ ...pended, informationNotReceived: true }).reasons).toContain(
+      'INFORMATION_NOT_RECEIVED',
+    );
+    expect(determineCase(pended).reasons).not.toContain('INFORMATION_NOT_RECEIVED');
+    const approved = determineCase({ ...input, informationNotReceived: true });
+    expect(approved.status).toBe('APPROVED');
+    expect(approved.reasons).not.toContain('INFORMATION_NOT_RECEIVED');
+  });
+});
