@@ -1,6 +1,7 @@
 /**
  * The template's Lambda event source mappings, run locally the way Lambda runs them:
- * - DynamoDB Streams: polls the table's stream on DynamoDB Local with the real SDK, applies the
+ * - DynamoDB Streams: polls the table's stream on DynamoDB Local (its JSON API, read as Lambda's poller
+ *   receives it: the wire records are the event's records, so no SDK (de)serialization), applies the
  *   mapping's filter criteria, bisects a failing batch (BisectBatchOnFunctionError), retries what
  *   still fails up to MaximumRetryAttempts, then records it on the OnFailure queue; the position per shard is checkpointed in the data directory only after
  *   the batch is handled, so a kill -9 re-delivers (at least once) and never skips.
@@ -8,16 +9,9 @@
  *   ReportBatchItemFailures, leaves the failed items to their visibility timeout.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { dirname, join } from 'node:path';
-import {
-  type _Record,
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  ListStreamsCommand,
-} from '@aws-sdk/client-dynamodb-streams';
-import { localDynamoDbConfig, sleep } from './dynamodb.js';
+import { sleep } from './dynamodb.js';
 import { matchesPattern } from './eventbridge.js';
 import type { LocalSqs } from './sqs.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalEventSourceMapping, type LocalModel } from './template.js';
@@ -34,6 +28,76 @@ interface Checkpoints {
 }
 
 type RunningSource = { stop(): Promise<void> };
+
+/** A stream record as DynamoDB Streams' JSON API returns it (and Lambda delivers it). */
+interface StreamRecord {
+  eventID?: string;
+  eventName?: string;
+  dynamodb?: { SequenceNumber?: string; ApproximateCreationDateTime?: number } & Record<string, unknown>;
+}
+
+/**
+ * DynamoDB Streams' JSON protocol, spoken directly. Under load the SDK's schema-walking
+ * deserializer of every GetRecords page (each record carries both images) was about a quarter of
+ * the Node CPU a determination cost (docs/performance.md); JSON.parse of the same page is native.
+ * DynamoDB Local wants an Authorization header but checks no signature.
+ */
+function streamsApi(endpoint: string) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  const url = new URL(endpoint);
+  const call = <T>(operation: string, input: object): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify(input);
+      const req = request(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: '/',
+          headers: {
+            'content-type': 'application/x-amz-json-1.0',
+            'content-length': Buffer.byteLength(body),
+            'x-amz-target': `DynamoDBStreams_20120810.${operation}`,
+            authorization: `AWS4-HMAC-SHA256 Credential=local/20260101/${LOCAL_REGION}/dynamodb/aws4_request, SignedHeaders=host, Signature=0`,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (res.statusCode === 200) return resolve(JSON.parse(text) as T);
+            const err = JSON.parse(text || '{}') as { __type?: string; message?: string; Message?: string };
+            const e = new Error(`${operation}: ${err.message ?? err.Message ?? res.statusCode}`);
+            e.name = err.__type?.split('#').pop() ?? 'StreamsError';
+            reject(e);
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  return {
+    listStreams: (TableName: string) =>
+      call<{ Streams?: { StreamArn?: string }[] }>('ListStreams', { TableName }),
+    describeStream: (StreamArn: string) =>
+      call<{ StreamDescription?: { Shards?: { ShardId?: string }[] } }>('DescribeStream', { StreamArn }),
+    getShardIterator: (input: {
+      StreamArn: string;
+      ShardId: string;
+      ShardIteratorType: string;
+      SequenceNumber?: string;
+    }) => call<{ ShardIterator?: string }>('GetShardIterator', input),
+    getRecords: (ShardIterator: string) =>
+      call<{ Records?: StreamRecord[]; NextShardIterator?: string }>('GetRecords', {
+        ShardIterator,
+        Limit: 1000,
+      }),
+    destroy: () => agent.destroy(),
+  };
+}
 
 /** Runs `poll` until stopped, `pauseMs` apart (at once after a poll that found work). */
 function pollLoop(
@@ -82,7 +146,7 @@ function startStreamMapping(
   opts: Deps,
 ): RunningSource {
   const checkpointFile = join(opts.dataDir, 'streams', `${mapping.logicalId}.json`);
-  const streams = new DynamoDBStreamsClient(localDynamoDbConfig(opts.dynamoEndpoint));
+  const streams = streamsApi(opts.dynamoEndpoint);
   const checkpoints: Checkpoints = existsSync(checkpointFile)
     ? (JSON.parse(readFileSync(checkpointFile, 'utf8')) as Checkpoints)
     : { positioned: mapping.startingPosition === 'TRIM_HORIZON', after: {} };
@@ -92,7 +156,8 @@ function startStreamMapping(
     renameSync(`${checkpointFile}.tmp`, checkpointFile);
   };
 
-  const lambdaRecord = (r: _Record) => ({
+  // The wire's ApproximateCreationDateTime is already epoch seconds, as Lambda delivers it.
+  const lambdaRecord = (r: StreamRecord) => ({
     eventID: r.eventID,
     eventName: r.eventName,
     eventVersion: '1.1',
@@ -100,14 +165,15 @@ function startStreamMapping(
     awsRegion: LOCAL_REGION,
     dynamodb: {
       ...r.dynamodb,
-      ApproximateCreationDateTime: r.dynamodb?.ApproximateCreationDateTime
-        ? Math.floor(new Date(r.dynamodb.ApproximateCreationDateTime).getTime() / 1000)
-        : undefined,
+      ApproximateCreationDateTime:
+        r.dynamodb?.ApproximateCreationDateTime === undefined
+          ? undefined
+          : Math.floor(r.dynamodb.ApproximateCreationDateTime),
     },
     eventSourceARN: checkpoints.streamArn,
   });
 
-  async function handle(records: _Record[], stopped: () => boolean): Promise<void> {
+  async function handle(records: StreamRecord[], stopped: () => boolean): Promise<void> {
     const matching = records
       .map(lambdaRecord)
       .filter((r) => mapping.filters.length === 0 || mapping.filters.some((f) => matchesPattern(f, r)));
@@ -149,34 +215,52 @@ function startStreamMapping(
     opts.sqs.send(mapping.onFailureQueueArn, JSON.stringify(record));
   }
 
+  // Like Lambda's poller, each shard's iterator is kept from one poll to the next; the shard list is
+  // read again only when a shard ends (DynamoDB Local rolls shards) or a few seconds have passed.
+  const iterators = new Map<string, string>();
+  let shards: string[] = [];
+  let shardsReadAt = 0;
+
   async function poll(stopped: () => boolean): Promise<boolean> {
-    checkpoints.streamArn ??= (
-      await streams.send(new ListStreamsCommand({ TableName: mapping.tableName }))
-    ).Streams?.[0]?.StreamArn;
+    checkpoints.streamArn ??= (await streams.listStreams(mapping.tableName)).Streams?.[0]?.StreamArn;
     const StreamArn = checkpoints.streamArn;
     if (!StreamArn) throw new Error(`Table ${mapping.tableName} has no stream`);
-    const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn }));
-    // DynamoDB Local lists a parent shard before its children, so per-item order holds.
-    for (const { ShardId } of StreamDescription?.Shards ?? []) {
-      if (!ShardId) continue;
-      const after = checkpoints.after[ShardId];
-      const position = after
-        ? ({ ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after } as const)
-        : ({ ShardIteratorType: 'TRIM_HORIZON' } as const);
-      let { ShardIterator } = await streams.send(
-        new GetShardIteratorCommand({ StreamArn, ShardId, ...position }),
-      );
-      while (ShardIterator && !stopped()) {
-        const res = await streams.send(new GetRecordsCommand({ ShardIterator, Limit: 1000 }));
-        const records = res.Records ?? [];
-        if (records.length === 0) break;
-        // Not yet positioned (LATEST, first start): what the stream held before is passed over.
-        if (checkpoints.positioned) await handle(records, stopped);
-        await opts.beforeCheckpoint();
-        checkpoints.after[ShardId] = records.at(-1)?.dynamodb?.SequenceNumber ?? '';
-        save();
-        ShardIterator = res.NextShardIterator;
+    if (Date.now() - shardsReadAt > 5_000 || shards.length === 0) {
+      const { StreamDescription } = await streams.describeStream(StreamArn);
+      // DynamoDB Local lists a parent shard before its children, so per-item order holds.
+      shards = (StreamDescription?.Shards ?? []).flatMap((s) => (s.ShardId ? [s.ShardId] : []));
+      shardsReadAt = Date.now();
+    }
+    for (const ShardId of shards) {
+      let ShardIterator = iterators.get(ShardId);
+      if (ShardIterator === undefined) {
+        const after = checkpoints.after[ShardId];
+        const position = after
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+          : { ShardIteratorType: 'TRIM_HORIZON' };
+        ShardIterator = (await streams.getShardIterator({ StreamArn, ShardId, ...position })).ShardIterator;
       }
+      // A closed shard read to its end has no next iterator: it is done.
+      if (!ShardIterator) continue;
+      try {
+        while (ShardIterator && !stopped()) {
+          const res: Awaited<ReturnType<typeof streams.getRecords>> = await streams.getRecords(ShardIterator);
+          const records = res.Records ?? [];
+          ShardIterator = res.NextShardIterator;
+          if (records.length === 0) break;
+          // Not yet positioned (LATEST, first start): what the stream held before is passed over.
+          if (checkpoints.positioned) await handle(records, stopped);
+          await opts.beforeCheckpoint();
+          checkpoints.after[ShardId] = records.at(-1)?.dynamodb?.SequenceNumber ?? '';
+          save();
+        }
+      } catch (err) {
+        // An expired iterator or an unhandled batch: the next poll starts again from the checkpoint.
+        iterators.delete(ShardId);
+        throw err;
+      }
+      iterators.set(ShardId, ShardIterator ?? '');
+      if (!ShardIterator) shardsReadAt = 0;
     }
     if (!checkpoints.positioned) {
       checkpoints.positioned = true;
