@@ -8,7 +8,11 @@ import { readEnv, TableEnv } from '../../shared/env.js';
 import { systemClock } from '../../shared/model.js';
 import { postJson } from '../../shared/notify/http-post.js';
 import { logger } from '../../shared/observability.js';
-import { handleNotificationMessage, pasSubscriptionPayload } from '../../shared/usecases/notifications.js';
+import {
+  endpointsPerBatch,
+  handleNotificationMessage,
+  pasSubscriptionPayload,
+} from '../../shared/usecases/notifications.js';
 
 const env = readEnv({
   ...TableEnv,
@@ -32,10 +36,11 @@ const deps = {
  * run side by side: a batch costs its slowest receiver, not the sum of them.
  */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const batchDeps = { ...deps, endpoints: endpointsPerBatch(deps.store) };
   const failed = await Promise.all(
     event.Records.map(async (record) => {
       try {
-        const outcome = await handleNotificationMessage(deps, record.body, {
+        const outcome = await handleNotificationMessage(batchDeps, record.body, {
           receiptHandle: record.receiptHandle,
           receiveCount: Number(record.attributes.ApproximateReceiveCount ?? '1'),
         });

@@ -74,6 +74,12 @@ export interface DeliveryRecord {
   event: NotificationEvent;
 }
 
+/** A portal's notification endpoints. */
+export interface PortalEndpoints {
+  webhook: WebhookRecord | undefined;
+  subscriptions: SubscriptionRecord[];
+}
+
 function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
   const { PK: _pk, SK: _sk, expiresAt: _e, ...rest } = item;
@@ -143,6 +149,23 @@ export class NotificationStore {
 
   async listSubscriptions(portalId: string): Promise<SubscriptionRecord[]> {
     return (await this.query(portalId, 'SUBSCRIPTION#')) as SubscriptionRecord[];
+  }
+
+  /**
+   * Where a portal's notifications go — its webhook and its FHIR Subscriptions — in one Query:
+   * the items sort `SUBSCRIPTION#…` then `WEBHOOK` in the portal's partition (deliveries, `DELIVERY#…`,
+   * sort before), so the fan-out of every event costs one read instead of a GetItem and a Query.
+   */
+  async getEndpoints(portalId: string): Promise<PortalEndpoints> {
+    const items = await this.query(portalId, { from: 'SUBSCRIPTION#', to: 'WEBHOOK' });
+    const sk = (i: unknown) => String((i as { SK?: unknown }).SK);
+    const item = (i: unknown) => i as Record<string, unknown>;
+    return {
+      webhook: strip<WebhookRecord>(items.map(item).find((i) => sk(i) === 'WEBHOOK')),
+      subscriptions: items
+        .filter((i) => sk(i).startsWith('SUBSCRIPTION#'))
+        .flatMap((i) => strip<SubscriptionRecord>(item(i)) ?? []),
+    };
   }
 
   /**
@@ -245,20 +268,27 @@ export class NotificationStore {
     return items.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit);
   }
 
-  private async query(portalId: string, prefix: string): Promise<unknown[]> {
+  /** The portal partition's items under a prefix, or (raw, keys kept) in a sort-key range. */
+  private async query(portalId: string, sk: string | { from: string; to: string }): Promise<unknown[]> {
     const out: unknown[] = [];
     let start: Record<string, unknown> | undefined;
+    const range = typeof sk === 'string' ? undefined : sk;
     do {
       const res = await this.doc.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': notificationKeys.partition(portalId), ':prefix': prefix },
+          KeyConditionExpression: range
+            ? 'PK = :pk AND SK BETWEEN :from AND :to'
+            : 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': notificationKeys.partition(portalId),
+            ...(range ? { ':from': range.from, ':to': range.to } : { ':prefix': sk }),
+          },
           ExclusiveStartKey: start,
           ConsistentRead: true,
         }),
       );
-      for (const item of res.Items ?? []) out.push(strip(item));
+      for (const item of res.Items ?? []) out.push(range ? item : strip(item));
       start = res.LastEvaluatedKey;
     } while (start && out.length < 1000);
     return out;

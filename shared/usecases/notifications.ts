@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import type { DeliveryRecord, NotificationStore, SubscriptionRecord } from '../data/notifications.js';
+import type {
+  DeliveryRecord,
+  NotificationStore,
+  PortalEndpoints,
+  SubscriptionRecord,
+} from '../data/notifications.js';
 import type { Repository } from '../data/repository.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { Caller, Clock } from '../model.js';
@@ -78,6 +83,22 @@ export interface NotifyDeps {
   store: NotificationStore;
   clock: Clock;
   policy: EndpointPolicy;
+}
+
+/**
+ * A portal's endpoints, read once per queue batch: the events of one batch are fanned out against
+ * the same read (a batch is handled at one moment), so ten events of one portal cost one Query.
+ */
+export function endpointsPerBatch(store: NotificationStore): (portalId: string) => Promise<PortalEndpoints> {
+  const seen = new Map<string, Promise<PortalEndpoints>>();
+  return (portalId) => {
+    let read = seen.get(portalId);
+    if (!read) {
+      read = store.getEndpoints(portalId);
+      seen.set(portalId, read);
+    }
+    return read;
+  };
 }
 
 // ---------- webhooks (SPEC 9, JSON) ----------
@@ -160,6 +181,8 @@ export async function handleNotificationMessage(
     queue: DeliveryQueue;
     post: Poster;
     fhirPayload: SubscriptionPayload;
+    /** The portal's endpoints (`endpointsPerBatch`); read from the store when not given. */
+    endpoints?: (portalId: string) => Promise<PortalEndpoints>;
   },
   body: string,
   receipt: { receiptHandle: string; receiveCount: number },
@@ -175,14 +198,14 @@ export async function handleNotificationMessage(
 }
 
 async function fanOut(
-  deps: NotifyDeps & { queue: DeliveryQueue },
+  deps: NotifyDeps & { queue: DeliveryQueue; endpoints?: (portalId: string) => Promise<PortalEndpoints> },
   detail: NotificationDetail,
 ): Promise<void> {
   const { portalId, event } = detail;
   const endpoints: string[] = [];
-  const webhook = await deps.store.getWebhook(portalId);
+  const { webhook, subscriptions } = await (deps.endpoints ?? ((p) => deps.store.getEndpoints(p)))(portalId);
   if (webhook && (!webhook.events || webhook.events.includes(event.type))) endpoints.push('webhook');
-  for (const s of await deps.store.listSubscriptions(portalId)) {
+  for (const s of subscriptions) {
     if (s.status === 'active' || s.status === 'requested') endpoints.push(`subscription:${s.subscriptionId}`);
   }
   const now = deps.clock.now().toISOString();

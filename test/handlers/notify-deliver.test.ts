@@ -301,19 +301,21 @@ describe('notify-deliver (notification queue consumer)', () => {
 
   it('fans a bus event out into one queued message per endpoint, and a repeat of it into none', async () => {
     const handler = await loadHandler(true);
-    webhookAt('P-F', 'https://clinic.example/hook');
+    // The portal's webhook and subscriptions, as one Query over its partition returns them.
     ddb.on(QueryCommand).resolves({
       Items: [
         { PK: 'PORTAL#P-F', SK: 'SUBSCRIPTION#sub-1', subscriptionId: 'sub-1', status: 'active' },
         { PK: 'PORTAL#P-F', SK: 'SUBSCRIPTION#sub-2', subscriptionId: 'sub-2', status: 'off' },
+        { PK: 'PORTAL#P-F', SK: 'WEBHOOK', portalId: 'P-F', url: 'https://clinic.example/hook' },
       ],
     });
-    const bus = {
+    const busEvent = (n: number) => ({
       version: '0',
       source: 'prior-auth.notifications',
       'detail-type': 'NotificationRaised',
-      detail: { schemaVersion: '1', portalId: 'P-F', event: event(5) },
-    };
+      detail: { schemaVersion: '1', portalId: 'P-F', event: event(n) },
+    });
+    const bus = busEvent(5);
     const res = await handler(batch(record('m-f', bus)));
     expect(res.batchItemFailures).toEqual([]);
     const sent = sqs
@@ -327,6 +329,21 @@ describe('notify-deliver (notification queue consumer)', () => {
       `DELIVERY#${event(5).id}#webhook`,
       `DELIVERY#${event(5).id}#subscription:sub-1`,
     ]);
+    // One read of the portal's endpoints, not a GetItem of the webhook and a Query of subscriptions.
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(QueryCommand).map((c) => c.args[0].input.KeyConditionExpression)).toEqual([
+      'PK = :pk AND SK BETWEEN :from AND :to',
+    ]);
+
+    // Three events of the portal in one batch are fanned out against one read of its endpoints.
+    ddb.resetHistory();
+    sqs.resetHistory();
+    const three = await handler(
+      batch(record('m-6', busEvent(6)), record('m-7', busEvent(7)), record('m-8', busEvent(8))),
+    );
+    expect(three.batchItemFailures).toEqual([]);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(1);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(6);
 
     // The same event again (a re-driven rule target): its ledger entries exist, nothing is queued twice.
     sqs.resetHistory();
