@@ -27,7 +27,7 @@ import type { LocalStack } from '../../infra/local/stack.js';
 import { type BundleReport, measureBundles } from './system/bundles.js';
 import { renderChart } from './system/chart.js';
 import { type Collector, createCollector, type InvocationRecord, type Outcome } from './system/collector.js';
-import { type CpuSample, coresBetween, cpuSample } from './system/cpu.js';
+import { type CpuSample, coresBetween, cpuSample, settle } from './system/cpu.js';
 import { type DeliveryReport, deliveryJson, deliveryTable, measureDelivery } from './system/delivery.js';
 import type { DriverStart, FromDriver, ToDriver } from './system/driver.js';
 import { type FloorResult, measureFloor } from './system/floor.js';
@@ -391,7 +391,8 @@ async function main() {
     const planned = planReferrals(runId, options.n, options.mix, options.idempotencyKey);
     const profiler = { current: undefined as Profiler | undefined };
     let t0 = performance.now();
-    const marks: Record<string, { at: number; cpu: CpuSample; driverCpu: number }> = {};
+    /** `endAt`: the previous phase's last answer; `at`: this phase's start, after the stack settled. */
+    const marks: Record<string, { at: number; endAt: number; cpu: CpuSample; driverCpu: number }> = {};
     const load = await driveLoad(
       {
         t: 'start',
@@ -405,6 +406,12 @@ async function main() {
         pasSubmits: options.n,
       },
       async (name, driverCpu) => {
+        const endAt = performance.now();
+        // In process, each phase's CPU includes the work its requests left behind (the outbox drains
+        // a stream batch and its notifications after the answer) and none of the previous phase's:
+        // the stack is let settle at each boundary before the CPU is sampled.
+        if (stack && (name === 'referrals' || name === 'visits' || name === 'after'))
+          log(`settled before ${name} in ${((await settle()) / 1000).toFixed(1)} s`);
         if (name === 'warmup') log(`members loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
         if (name === 'referrals' && warm.length > 0)
           log(`warm-up (${warm.length} referrals) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -415,7 +422,7 @@ async function main() {
           profileRows = [...profileByKind(profile), ['', '', ''], ...summariseProfile(profile)];
         }
         // Sampled last on the way in, so the profiler's start and stop stay outside the measured window.
-        marks[name] = { at: performance.now(), cpu: cpuSample(), driverCpu };
+        marks[name] = { at: performance.now(), endAt, cpu: cpuSample(), driverCpu };
         collector?.phase(name);
         t0 = performance.now();
       },
@@ -424,11 +431,16 @@ async function main() {
     const span = (a: string, b: string) => {
       const x = marks[a]!;
       const y = marks[b]!;
+      // Cores busy over the phase's own wall time (first request to last answer), with the CPU of the
+      // settling after it: CPU per determination is the phase's CPU ÷ what it decided.
+      const wall = (y.endAt - x.at) / 1000;
+      const cpuWall = (y.cpu.at - x.cpu.at) / 1000;
       const cores = coresBetween(x.cpu, y.cpu);
-      const wall = (y.at - x.at) / 1000;
+      for (const k of ['node', 'dynamodb', 'other'] as const)
+        cores[k] = wall > 0 ? (cores[k] * cpuWall) / wall : 0;
       const loadGenerator = wall > 0 ? (y.driverCpu - x.driverCpu) / wall : 0;
       return {
-        wallMs: y.at - x.at,
+        wallMs: y.endAt - x.at,
         cores: { ...cores, loadGenerator, other: Math.max(0, cores.other - loadGenerator) },
       };
     };

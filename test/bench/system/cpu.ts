@@ -17,7 +17,25 @@ export interface CpuSample {
 
 const TICKS_PER_SECOND = 100;
 
+/** DynamoDB Local's pid once found: the bench samples often (settling), and /proc has many entries. */
+let javaPid: string | undefined;
+
+function javaStatSeconds(pid: string): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces): state ppid ... utime(14) stime(15)
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(rest[1]) !== process.pid) return undefined;
+    return (Number(rest[11]) + Number(rest[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
 function childJavaSeconds(): number {
+  const known = javaPid === undefined ? undefined : javaStatSeconds(javaPid);
+  if (known !== undefined) return known;
+  javaPid = undefined;
   let total = 0;
   let entries: string[];
   try {
@@ -34,6 +52,7 @@ function childJavaSeconds(): number {
       if (Number(rest[1]) !== process.pid) continue;
       if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('DynamoDBLocal')) continue;
       total += (Number(rest[11]) + Number(rest[12])) / TICKS_PER_SECOND;
+      javaPid = pid;
     } catch {
       // gone meanwhile
     }
@@ -72,4 +91,27 @@ export function coresBetween(a: CpuSample, b: CpuSample) {
   // Everything else the machine did meanwhile: other people's processes, the kernel, stolen time.
   const other = Math.max(0, rate(b.machine - a.machine) - node - dynamodb);
   return { node, dynamodb, other };
+}
+
+/**
+ * Waits until the stack and DynamoDB Local are idle (under `cores` busy over two `windowMs` windows
+ * in a row, at most `maxMs`): the work a phase's requests left behind — the outbox's stream batches,
+ * notifications, executions still finishing — is then counted in that phase, not in the next one.
+ * Returns how long it waited.
+ */
+export async function settle(
+  opts: { windowMs?: number; cores?: number; maxMs?: number } = {},
+): Promise<number> {
+  const { windowMs = 250, cores = 0.1, maxMs = 10_000 } = opts;
+  const t0 = performance.now();
+  let quiet = 0;
+  let last = cpuSample();
+  while (quiet < 2 && performance.now() - t0 < maxMs) {
+    await new Promise((r) => setTimeout(r, windowMs));
+    const now = cpuSample();
+    const busy = coresBetween(last, now);
+    quiet = busy.node + busy.dynamodb < cores ? quiet + 1 : 0;
+    last = now;
+  }
+  return performance.now() - t0;
 }
