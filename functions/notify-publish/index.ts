@@ -1,3 +1,4 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
@@ -15,8 +16,30 @@ const env = readEnv({ EVENT_BUS_NAME: z.string().min(1) });
 const events = new EventBridgeClient(SDK_COMMAND_CLIENT_CONFIG);
 
 type Image = Parameters<typeof notificationsForChange>[0];
-const image = (raw: unknown): Image =>
-  raw === undefined ? undefined : (unmarshall(raw as Parameters<typeof unmarshall>[0]) as Image);
+type Wire = Record<string, AttributeValue>;
+/**
+ * The head's attributes the notifications read. The rest of the image (criteria, evidence, notes)
+ * is never unmarshalled: it is most of the item, and PHI this function has no use for.
+ */
+const IMAGE_FIELDS = [
+  'referralId',
+  'portalId',
+  'status',
+  'reasons',
+  'version',
+  'decidedAt',
+  'authorization',
+  'appeals',
+] as const satisfies readonly (keyof NonNullable<Image>)[];
+const image = (raw: unknown): Image => {
+  if (raw === undefined) return undefined;
+  const picked: Wire = {};
+  for (const field of IMAGE_FIELDS) {
+    const value = (raw as Wire)[field];
+    if (value !== undefined) picked[field] = value;
+  }
+  return unmarshall(picked) as Image;
+};
 
 /**
  * The outbox's publisher: each change to a referral item on the table's stream becomes the
