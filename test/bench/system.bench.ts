@@ -1018,6 +1018,10 @@ function print(
           'cores busy during the floor: Node (SDK calls) / DynamoDB Local / rest of machine',
           `${num(f.cores.node)} / ${num(f.cores.dynamodb)} / ${num(f.cores.other)}`,
         ],
+        [
+          'floor CPU per determination: Node (the SDK calls and the outbox their writes cause) / DynamoDB Local',
+          `${num(f.cpuMsPerDetermination.node, 1)} / ${num(f.cpuMsPerDetermination.dynamodb, 1)} ms`,
+        ],
         ...(s.floorSerial
           ? [
               [
@@ -1281,6 +1285,10 @@ function print(
             node: round(s.floor.cores.node, 2),
             dynamodb: round(s.floor.cores.dynamodb, 2),
             restOfMachine: round(s.floor.cores.other, 2),
+          },
+          cpuMsPerDetermination: {
+            node: round(s.floor.cpuMsPerDetermination.node, 2),
+            dynamodb: round(s.floor.cpuMsPerDetermination.dynamodb, 2),
           },
           oneAtATimeLatencyMs: s.floorSerial
             ? { p50: round(s.floorSerial.latency.p50), p99: round(s.floorSerial.latency.p99) }

@@ -95,6 +95,8 @@ export interface BenchJson {
     determinationsPerSecond: number;
     systemOverFloorP99: number;
     operationsPerDetermination: number;
+    /** Absent in JSON lines written before it was measured. */
+    cpuMsPerDetermination?: { node: number; dynamodb: number };
   } | null;
   functions: { name: string; bundleBytes?: number; gzipBytes?: number; coldImportMs?: number }[];
   goals: { figure: string; value: number | null; measured?: string; goal: string; met: boolean }[];
@@ -304,7 +306,12 @@ export function performanceBlock(set: RunSet): string {
     j.floor
       ? `**Floor** — the same ${fmt(j.floor.operationsPerDetermination, 1)} DynamoDB calls per determination replayed ` +
         `straight against DynamoDB Local at C=${j.options.c}: ${fmt(j.floor.determinationsPerSecond)} determinations per ` +
-        `second, ${msTriple(j.floor.latencyMs)} p50 / p95 / p99. System ÷ floor at p99: ` +
+        `second, ${msTriple(j.floor.latencyMs)} p50 / p95 / p99` +
+        (j.floor.cpuMsPerDetermination
+          ? `, ${fmt(j.floor.cpuMsPerDetermination.node, 1)} ms of Node CPU per determination (those SDK calls and ` +
+            `the outbox work their writes cause; the system's: ${fmt(j.throughput.cpuMsPerDetermination.stackAndHandlers, 1)} ms)`
+          : '') +
+        `. System ÷ floor at p99: ` +
         `${set.runs.map((r) => ratio(r.floor?.systemOverFloorP99)).join(', ')} in the ${set.runs.length === 1 ? 'run' : `${set.runs.length} runs`}.`
       : '**Floor** — not measured in this run (`--no-floor`).',
     '',

@@ -17,7 +17,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { InvocationRecord, OpRecord } from './collector.js';
-import { coresBetween, cpuSample } from './cpu.js';
+import { coresBetween, cpuSample, settle } from './cpu.js';
 import { pool } from './load.js';
 import { type Percentiles, percentiles } from './stats.js';
 
@@ -44,6 +44,11 @@ export interface FloorResult {
   firstError?: string;
   /** Cores busy while replaying: this process (the SDK calls) and DynamoDB Local. */
   cores: { node: number; dynamodb: number; other: number };
+  /**
+   * CPU milliseconds per replayed determination, counted as the system's are (the stack let settle
+   * afterwards): the SDK calls, and the outbox work their writes cause in the running stack.
+   */
+  cpuMsPerDetermination: { node: number; dynamodb: number };
 }
 
 /** Splits an invocation's operations into groups of concurrent ones. */
@@ -130,6 +135,9 @@ export async function measureFloor(
   });
   const cores = coresBetween(cpu0, cpuSample());
   const wall = (performance.now() - started) / 1000;
+  await settle();
+  const cpu1 = cpuSample();
+  const perReplay = (a: number, b: number) => ((b - a) * 1000) / Math.max(1, replays.length);
   const ops = replays.reduce((s, r) => s + r.groups.reduce((g, x) => g + x.length, 0), 0);
   return {
     determinations: replays.length,
@@ -138,6 +146,10 @@ export async function measureFloor(
     perSecond: replays.length / wall,
     errors,
     cores,
+    cpuMsPerDetermination: {
+      node: perReplay(cpu0.node, cpu1.node),
+      dynamodb: perReplay(cpu0.dynamodb, cpu1.dynamodb),
+    },
     ...(firstError ? { firstError } : {}),
   };
 }
