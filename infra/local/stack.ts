@@ -36,6 +36,11 @@ export interface LocalStackOptions {
   aroundInvoke?(call: InvokeCall, run: () => Promise<unknown>): Promise<unknown>;
   /** Instrumentation (the system bench): sees every PutEvents request the local bus receives. */
   onEvent?(entries: readonly PutEventsRequestEntry[]): void;
+  /**
+   * Run the template's event source mappings (the table's stream, the notification queue). Default
+   * true; the system bench's `--no-outbox` turns them off to measure what the outbox costs.
+   */
+  eventSources?: boolean;
 }
 
 /** How a function was invoked: by the API, by a state machine task, or by an event rule or source. */
@@ -211,14 +216,17 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
 
   // 8. The template's event source mappings. PutEvents is durable once it answers on AWS; the local
   // bus is once its targets ran, so a stream batch is checkpointed after that.
-  const sources = startEventSources(model, {
-    dataDir,
-    dynamoEndpoint: dynamoLocal.endpoint,
-    sqs,
-    invoke: (id, event) => invoke(id, event, 'event'),
-    beforeCheckpoint: () => bus.idle(),
-    log,
-  });
+  const sources =
+    (options.eventSources ?? true) === false
+      ? []
+      : startEventSources(model, {
+          dataDir,
+          dynamoEndpoint: dynamoLocal.endpoint,
+          sqs,
+          invoke: (id, event) => invoke(id, event, 'event'),
+          beforeCheckpoint: () => bus.idle(),
+          log,
+        });
 
   let stopped = false;
   const stop = async () => {

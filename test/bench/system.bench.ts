@@ -75,6 +75,8 @@ interface Options {
   warmup: number;
   base?: string;
   floor: boolean;
+  /** The stack runs its event source mappings (the notification outbox); `--no-outbox` turns them off. */
+  outbox: boolean;
   bundles: boolean;
   initRuns: number;
   chart?: string;
@@ -102,6 +104,7 @@ function parseOptions(argv: string[]): Options {
     visits: 4,
     warmup: 40,
     floor: true,
+    outbox: true,
     bundles: true,
     initRuns: 5,
     chart: join(REPO_ROOT, 'docs/bench/latency-cost.svg'),
@@ -165,6 +168,10 @@ function parseOptions(argv: string[]): Options {
       case '--no-floor':
         o.floor = false;
         break;
+      case '--no-outbox':
+        o.outbox = false;
+        o.delivery = 0;
+        break;
       case '--no-bundles':
         o.bundles = false;
         break;
@@ -194,6 +201,7 @@ function parseOptions(argv: string[]): Options {
             '                 [--profile out.cpuprofile]   (CPU profile of the measured phases)\n' +
             '                 [--data-dir DIR]             (parent of the throwaway DynamoDB Local data; default /dev/shm)\n' +
             '                 [--no-idempotency-key]       (submit referrals without an Idempotency-Key header)\n' +
+            '                 [--no-outbox]                (no event source mappings: what the notification outbox costs, by difference)\n' +
             '                 [--delivery 100]             (referrals timed to their webhook delivery; 0: none)\n' +
             '                 [--runs 1]                   (independent runs, fresh process and stack each; the run with the\n' +
             '                                               median automatic p99 is shown whole: tables, goals, chart, JSON)\n' +
@@ -208,6 +216,8 @@ function parseOptions(argv: string[]): Options {
   }
   if (o.writeDocs && o.base)
     throw new Error('--write-docs needs the in-process stack (counts, costs, floor): not with --base');
+  if (o.writeDocs && !o.outbox)
+    throw new Error('--write-docs measures the whole system: not with --no-outbox');
   return o;
 }
 
@@ -361,6 +371,7 @@ async function main() {
         dataDir,
         aroundInvoke: collector.aroundInvoke,
         onEvent: collector.onEvent,
+        eventSources: options.outbox,
         // Pended referrals wait for a reviewer; stopping the stack aborts them, which is expected here.
         log: (line) => {
           if (!line.includes('Local.Shutdown')) log(`  [stack] ${line}`);
@@ -1195,6 +1206,7 @@ function print(
       warmup: options.warmup,
       base: options.base ?? null,
       idempotencyKey: options.idempotencyKey,
+      outbox: options.outbox,
       dataDir: options.base ? null : options.dataParent,
     },
     pasSubmit: pasJson(s.pas),
