@@ -362,6 +362,18 @@ export class Repository {
   }
 
   /**
+   * The member and the visits recorded for them in `year`, in one strongly consistent BatchGetItem:
+   * what recording a visit and re-reviewing it read besides the referral (one call, not two GetItems).
+   */
+  async getMemberWithVisitsUsed(
+    memberId: string,
+    year: number,
+  ): Promise<{ member: Member | undefined; visitsUsed: number }> {
+    const { member, visitsUsed } = await this.getMemberAndProviders(memberId, year, []);
+    return { member, visitsUsed };
+  }
+
+  /**
    * The member, the visits recorded for them in `year` and the providers named, in one round trip
    * (a strongly consistent BatchGetItem): what an evaluation reads besides the referral.
    */

@@ -14,7 +14,7 @@ import {
 } from '../policy/outcomes.js';
 import type { EventPublisher } from '../ports.js';
 import { REVIEW_REASONS, type ReReviewOutcome, type ReviewReason, reReview } from '../progress.js';
-import { type Member, parseOrThrow, parseVisit, type Visit, VisitSchema } from '../schemas.js';
+import { parseOrThrow, parseVisit, type Visit, VisitSchema } from '../schemas.js';
 import { actorOf, assertCanRead, bodyHash, nowIso, secondsUntil } from './common.js';
 import type { ReviewerDecision } from './determination.js';
 import { type ContinuationState, continuationDueAt } from './reviews.js';
@@ -79,11 +79,11 @@ async function admitVisit(
   if (unapproved.length) throw notAuthorized(`code ${unapproved.join(', ')} is not approved`);
 
   const year = yearOf(visit.date);
-  // Independent reads, issued together.
-  const [member, recorded]: [Member | undefined, number] = await Promise.all([
-    repo.getMember(referral.request.memberId),
-    repo.getMemberVisitsUsed(referral.request.memberId, year),
-  ]);
+  // The member and their yearly ledger in one read.
+  const { member, visitsUsed: recorded } = await repo.getMemberWithVisitsUsed(
+    referral.request.memberId,
+    year,
+  );
   if (!member) throw notAuthorized('the member is no longer on file');
   if (visitsLeftThisYear(member, recorded) <= 0) throw notAuthorized(`no visits are left in ${year}`);
 
@@ -270,10 +270,9 @@ export async function reReviewVisit(repo: Repository, clock: Clock, event: unkno
   }
   const { referral } = bundle;
   // The claim and the member's figures, issued together (the reads are wasted only on a duplicate delivery).
-  const [claimed, member, recorded] = await Promise.all([
+  const [claimed, { member, visitsUsed: recorded }] = await Promise.all([
     ours || repo.claimReReview(referralId, visit.visitId, claim),
-    repo.getMember(referral.request.memberId),
-    repo.getMemberVisitsUsed(referral.request.memberId, yearOf(visit.date)),
+    repo.getMemberWithVisitsUsed(referral.request.memberId, yearOf(visit.date)),
   ]);
   if (!claimed) return duplicate();
   const auth = referral.authorization!;
@@ -342,10 +341,10 @@ export async function recordContinuation(
   let limits: ContinuationLimits | undefined;
   if (decision?.outcome === 'CONTINUE') {
     const memberId = referral.request.memberId;
-    const [member, recorded] = await Promise.all([
-      repo.getMember(memberId),
-      repo.getMemberVisitsUsed(memberId, yearOf(visit.visit.date)),
-    ]);
+    const { member, visitsUsed: recorded } = await repo.getMemberWithVisitsUsed(
+      memberId,
+      yearOf(visit.visit.date),
+    );
     limits = member
       ? {
           visitsLeftThisYear: visitsLeftThisYear(member, recorded),

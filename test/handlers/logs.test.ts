@@ -12,6 +12,7 @@ import {
   REFERRAL_ID,
   storedReferral,
   storedReview,
+  storeForBatchGet,
   useAwsMocks,
 } from './support.js';
 
@@ -65,7 +66,7 @@ it('request logs carry ids and outcomes, never diagnoses, clinical findings or n
 
   // a visit with treatment notes
   ddb.on(QueryCommand).resolves({ Items: [storedReferral()] });
-  ddb.on(GetCommand, { Key: keys.member('M-1001') }).resolves({ Item: member() });
+  storeForBatchGet(ddb, [{ ...keys.member('M-1001'), ...member() }]);
   const visit = apiEvent('POST', {
     resource: '/referrals/{id}/visits',
     params: { id: REFERRAL_ID },

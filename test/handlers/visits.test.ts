@@ -1,6 +1,6 @@
 import './env.js';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../shared/data/keys.js';
 import type { AuthorizationRecord } from '../../shared/model.js';
@@ -17,6 +17,8 @@ import {
   REFERRAL_ID,
   storedReferral,
   storedVisit,
+  storeForBatchGet,
+  TABLE,
   transactItems,
   useAwsMocks,
   writeCalls,
@@ -44,12 +46,13 @@ function stored(
   ddb
     .on(QueryCommand, { ExpressionAttributeValues: { ':pk': `REFERRAL#${REFERRAL_ID}` } })
     .resolves({ Items: [opts.referral ?? storedReferral(), ...(opts.visits ?? [])] });
-  ddb
-    .on(GetCommand, { Key: keys.member('M-1001') })
-    .resolves({ Item: { ...keys.member('M-1001'), ...member() } });
-  ddb
-    .on(GetCommand, { Key: keys.memberYear('M-1001', 2026) })
-    .resolves(opts.visitsUsed === undefined ? {} : { Item: { visitsUsed: opts.visitsUsed } });
+  // The member and their yearly ledger, read together in one BatchGetItem.
+  storeForBatchGet(ddb, [
+    { ...keys.member('M-1001'), ...member() },
+    ...(opts.visitsUsed === undefined
+      ? []
+      : [{ ...keys.memberYear('M-1001', 2026), visitsUsed: opts.visitsUsed }]),
+  ]);
 }
 
 function withAuthorization(auth: Partial<AuthorizationRecord> | null) {
@@ -72,6 +75,12 @@ describe('POST /referrals/{id}/visits', () => {
     const res = await record(visitBody());
 
     expect(res.status).toBe(202);
+    // Reads: the referral's partition, then the member and their ledger together (no GetItem).
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems)).toEqual([
+      { [TABLE]: { Keys: [keys.member('M-1001'), keys.memberYear('M-1001', 2026)], ConsistentRead: true } },
+    ]);
     expect(res.body).toEqual({
       visitId: VISIT_ID,
       billing: {

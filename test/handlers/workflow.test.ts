@@ -156,10 +156,11 @@ describe('wf-rereview', () => {
     storedReferral({ authorization: { ...storedReferral().authorization!, visitsUsed: 1 }, version: 4 });
 
   function storeMember() {
-    ddb
-      .on(GetCommand, { Key: keys.member('M-1001') })
-      .resolves({ Item: { ...keys.member('M-1001'), ...member() } });
-    ddb.on(GetCommand, { Key: keys.memberYear('M-1001', 2026) }).resolves({ Item: { visitsUsed: 1 } });
+    // The member and their yearly ledger, read together in one BatchGetItem.
+    storeForBatchGet(ddb, [
+      { ...keys.member('M-1001'), ...member() },
+      { ...keys.memberYear('M-1001', 2026), visitsUsed: 1 },
+    ]);
   }
 
   it.each([
