@@ -147,24 +147,21 @@ export class NotificationStore {
     return res.Attributes !== undefined;
   }
 
-  async listSubscriptions(portalId: string): Promise<SubscriptionRecord[]> {
-    return (await this.query(portalId, 'SUBSCRIPTION#')) as SubscriptionRecord[];
-  }
-
   /**
    * Where a portal's notifications go — its webhook and its FHIR Subscriptions — in one Query:
    * the items sort `SUBSCRIPTION#…` then `WEBHOOK` in the portal's partition (deliveries, `DELIVERY#…`,
    * sort before), so the fan-out of every event costs one read instead of a GetItem and a Query.
    */
   async getEndpoints(portalId: string): Promise<PortalEndpoints> {
-    const items = await this.query(portalId, { from: 'SUBSCRIPTION#', to: 'WEBHOOK' });
-    const sk = (i: unknown) => String((i as { SK?: unknown }).SK);
-    const item = (i: unknown) => i as Record<string, unknown>;
+    const items = await this.query(portalId, 'PK = :pk AND SK BETWEEN :from AND :to', {
+      ':from': 'SUBSCRIPTION#',
+      ':to': 'WEBHOOK',
+    });
     return {
-      webhook: strip<WebhookRecord>(items.map(item).find((i) => sk(i) === 'WEBHOOK')),
+      webhook: strip<WebhookRecord>(items.find((i) => i.SK === 'WEBHOOK')),
       subscriptions: items
-        .filter((i) => sk(i).startsWith('SUBSCRIPTION#'))
-        .flatMap((i) => strip<SubscriptionRecord>(item(i)) ?? []),
+        .filter((i) => String(i.SK).startsWith('SUBSCRIPTION#'))
+        .flatMap((i) => strip<SubscriptionRecord>(i) ?? []),
     };
   }
 
@@ -264,31 +261,31 @@ export class NotificationStore {
 
   /** The portal's recent deliveries, newest first. */
   async listDeliveries(portalId: string, limit = 100): Promise<DeliveryRecord[]> {
-    const items = (await this.query(portalId, 'DELIVERY#')) as DeliveryRecord[];
+    const items = (
+      await this.query(portalId, 'PK = :pk AND begins_with(SK, :prefix)', { ':prefix': 'DELIVERY#' })
+    ).flatMap((i) => strip<DeliveryRecord>(i) ?? []);
     return items.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit);
   }
 
-  /** The portal partition's items under a prefix, or (raw, keys kept) in a sort-key range. */
-  private async query(portalId: string, sk: string | { from: string; to: string }): Promise<unknown[]> {
-    const out: unknown[] = [];
+  /** The portal partition's items (keys kept) matching a sort-key condition on `:pk` and `values`. */
+  private async query(
+    portalId: string,
+    condition: string,
+    values: Record<string, string>,
+  ): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
-    const range = typeof sk === 'string' ? undefined : sk;
     do {
       const res = await this.doc.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: range
-            ? 'PK = :pk AND SK BETWEEN :from AND :to'
-            : 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': notificationKeys.partition(portalId),
-            ...(range ? { ':from': range.from, ':to': range.to } : { ':prefix': sk }),
-          },
+          KeyConditionExpression: condition,
+          ExpressionAttributeValues: { ':pk': notificationKeys.partition(portalId), ...values },
           ExclusiveStartKey: start,
           ConsistentRead: true,
         }),
       );
-      for (const item of res.Items ?? []) out.push(range ? item : strip(item));
+      out.push(...(res.Items ?? []));
       start = res.LastEvaluatedKey;
     } while (start && out.length < 1000);
     return out;
