@@ -67,11 +67,16 @@ function streamsApi(endpoint: string) {
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
-            if (res.statusCode === 200) return resolve(JSON.parse(text) as T);
-            const err = JSON.parse(text || '{}') as { __type?: string; message?: string; Message?: string };
-            const e = new Error(`${operation}: ${err.message ?? err.Message ?? res.statusCode}`);
-            e.name = err.__type?.split('#').pop() ?? 'StreamsError';
-            reject(e);
+            // Parsed inside try: a throw in this listener would end the process, not the poll.
+            try {
+              if (res.statusCode === 200) return resolve(JSON.parse(text) as T);
+              const err = JSON.parse(text || '{}') as { __type?: string; message?: string; Message?: string };
+              const e = new Error(`${operation}: ${err.message ?? err.Message ?? res.statusCode}`);
+              e.name = err.__type?.split('#').pop() ?? 'StreamsError';
+              reject(e);
+            } catch {
+              reject(new Error(`${operation}: HTTP ${res.statusCode}, not a JSON answer`));
+            }
           });
           res.on('error', reject);
         },

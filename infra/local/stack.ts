@@ -217,7 +217,7 @@ export async function startLocalStack(options: LocalStackOptions = {}) {
   // 8. The template's event source mappings. PutEvents is durable once it answers on AWS; the local
   // bus is once its targets ran, so a stream batch is checkpointed after that.
   const sources =
-    (options.eventSources ?? true) === false
+    options.eventSources === false
       ? []
       : startEventSources(model, {
           dataDir,
