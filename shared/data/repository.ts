@@ -347,11 +347,6 @@ export class Repository {
     return { created: true };
   }
 
-  async getMember(memberId: string): Promise<Member | undefined> {
-    const item = await this.db.get(keys.member(memberId));
-    return item && parseRecord(MemberSchema, item);
-  }
-
   async putMember(memberId: string, member: Member): Promise<void> {
     await this.db.put({ Item: { ...keys.member(memberId), ...member } });
   }
@@ -363,7 +358,8 @@ export class Repository {
 
   /**
    * The member and the visits recorded for them in `year`, in one strongly consistent BatchGetItem:
-   * what recording a visit and re-reviewing it read besides the referral (one call, not two GetItems).
+   * what eligibility, recording and re-reviewing a visit and an appeal's decision read (one call, not
+   * two GetItems).
    */
   async getMemberWithVisitsUsed(
     memberId: string,

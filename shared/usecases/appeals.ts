@@ -197,9 +197,11 @@ async function appealFacts(
   today: string,
   decision: ReviewerDecision,
 ): Promise<AppealFacts> {
-  const member = await repo.getMember(referral.request.memberId);
+  const { member, visitsUsed: usedNow } = await repo.getMemberWithVisitsUsed(
+    referral.request.memberId,
+    yearOf(today),
+  );
   if (!member) return { today, visitsLeft: 0, extensionBlock: 0 };
-  const usedNow = await repo.getMemberVisitsUsed(referral.request.memberId, yearOf(today));
   const facts: AppealFacts = {
     today,
     visitsLeft: visitsLeftThisYear(member, usedNow),

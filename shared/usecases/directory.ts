@@ -61,9 +61,8 @@ export async function eligibilityInquiry(
   const on = date ?? toIsoDate(clock.now());
   if (!isIsoDate(on))
     throw new ValidationError([{ field: 'date', message: 'must be a calendar date YYYY-MM-DD' }]);
-  const member = await repo.getMember(memberId);
+  const { member, visitsUsed: recorded } = await repo.getMemberWithVisitsUsed(memberId, yearOf(on));
   if (!member) throw new NotFoundError(`Member ${memberId}`);
-  const recorded = await repo.getMemberVisitsUsed(memberId, yearOf(on));
   return {
     memberId,
     date: on,
