@@ -45,17 +45,15 @@ function childJavaSeconds(): number {
   }
   for (const pid of entries) {
     if (!/^\d+$/.test(pid)) continue;
+    const seconds = javaStatSeconds(pid);
+    if (seconds === undefined) continue;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Fields after the command name (which may contain spaces): state ppid ... utime(14) stime(15)
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(rest[1]) !== process.pid) continue;
       if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('DynamoDBLocal')) continue;
-      total += (Number(rest[11]) + Number(rest[12])) / TICKS_PER_SECOND;
-      javaPid = pid;
     } catch {
-      // gone meanwhile
+      continue; // gone meanwhile
     }
+    total += seconds;
+    javaPid = pid;
   }
   return total;
 }
