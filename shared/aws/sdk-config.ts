@@ -19,10 +19,10 @@ const quiet = { debug() {}, warn() {}, error() {} } as unknown as Logger;
 export const SDK_CLIENT_CONFIG = { maxAttempts: 3, logger: quiet } as const;
 
 /**
- * For the clients whose commands are the SDK's own (Step Functions, EventBridge, KMS, SQS): resolve
- * each command type's middleware stack once and reuse it, instead of on every `send` — a fifth to a
- * third of the Node CPU such a call costs (docs/performance.md). Not for DynamoDB: the document client's
- * resolved handler closes over the first command it was resolved for, so a cached one would send that
- * command's input again.
+ * Resolve each command type's middleware stack once and reuse it, instead of on every `send` — a fifth
+ * to a third of the Node CPU such a call costs (docs/performance.md). Every client of the system takes
+ * it, DynamoDB's too: the table client sends the plain client's own commands. Never wrap such a client
+ * in the document client: its resolved handler closes over the first command it was resolved for, so
+ * a cached one would send that command's input again.
  */
 export const SDK_COMMAND_CLIENT_CONFIG = { ...SDK_CLIENT_CONFIG, cacheMiddleware: true } as const;

@@ -1,13 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
 import type { NotificationEvent, NotificationType } from '../notify/events.js';
+import { ConditionFailedError, type Item, TableClient } from './table.js';
 
 /**
  * A portal's notification endpoints and the delivery ledger, in the system's table under the
@@ -87,64 +80,34 @@ function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
 }
 
 export class NotificationStore {
-  private readonly doc: DynamoDBDocumentClient;
+  private readonly db: TableClient;
 
   constructor(
     client: DynamoDBClient,
     readonly table: string,
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.db = new TableClient(client, table);
   }
 
   async putWebhook(record: WebhookRecord): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...notificationKeys.webhook(record.portalId), ...record },
-      }),
-    );
+    await this.db.put({ Item: { ...notificationKeys.webhook(record.portalId), ...record } });
   }
 
   async getWebhook(portalId: string): Promise<WebhookRecord | undefined> {
-    const res = await this.doc.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: notificationKeys.webhook(portalId),
-        ConsistentRead: true,
-      }),
-    );
-    return strip<WebhookRecord>(res.Item);
+    return strip<WebhookRecord>(await this.db.get(notificationKeys.webhook(portalId)));
   }
 
   async putSubscription(record: SubscriptionRecord): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...notificationKeys.subscription(record.portalId, record.subscriptionId), ...record },
-      }),
-    );
+    await this.db.put({ Item: { ...notificationKeys.subscription(record.portalId, record.subscriptionId), ...record } });
   }
 
   async getSubscription(portalId: string, id: string): Promise<SubscriptionRecord | undefined> {
-    const res = await this.doc.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: notificationKeys.subscription(portalId, id),
-        ConsistentRead: true,
-      }),
-    );
-    return strip<SubscriptionRecord>(res.Item);
+    return strip<SubscriptionRecord>(await this.db.get(notificationKeys.subscription(portalId, id)));
   }
 
   async deleteSubscription(portalId: string, id: string): Promise<boolean> {
-    const res = await this.doc.send(
-      new DeleteCommand({
-        TableName: this.table,
-        Key: notificationKeys.subscription(portalId, id),
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return res.Attributes !== undefined;
+    const old = await this.db.delete({ Key: notificationKeys.subscription(portalId, id), ReturnValues: 'ALL_OLD' });
+    return old !== undefined;
   }
 
   /**
@@ -171,19 +134,16 @@ export class NotificationStore {
    */
   async countSubscriptionEvent(portalId: string, id: string): Promise<number | undefined> {
     try {
-      const res = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: notificationKeys.subscription(portalId, id),
-          UpdateExpression: 'ADD eventsSinceSubscriptionStart :one',
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeValues: { ':one': 1 },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return Number(res.Attributes?.eventsSinceSubscriptionStart ?? 1);
+      const updated = await this.db.update({
+        Key: notificationKeys.subscription(portalId, id),
+        UpdateExpression: 'ADD eventsSinceSubscriptionStart :one',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      });
+      return Number(updated?.eventsSinceSubscriptionStart ?? 1);
     } catch (err) {
-      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return undefined;
+      if (err instanceof ConditionFailedError) return undefined;
       throw err;
     }
   }
@@ -194,21 +154,18 @@ export class NotificationStore {
    */
   async openDelivery(record: DeliveryRecord): Promise<boolean> {
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            ...notificationKeys.delivery(record.portalId, record.eventId, record.endpointId),
-            ...record,
-            expiresAt: Math.floor(Date.parse(record.createdAt) / 1000) + DELIVERY_TTL_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(PK) OR size(attempts) = :zero',
-          ExpressionAttributeValues: { ':zero': 0 },
-        }),
-      );
+      await this.db.put({
+        Item: {
+          ...notificationKeys.delivery(record.portalId, record.eventId, record.endpointId),
+          ...record,
+          expiresAt: Math.floor(Date.parse(record.createdAt) / 1000) + DELIVERY_TTL_SECONDS,
+        },
+        ConditionExpression: 'attribute_not_exists(PK) OR size(attempts) = :zero',
+        ExpressionAttributeValues: { ':zero': 0 },
+      });
       return true;
     } catch (err) {
-      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return false;
+      if (err instanceof ConditionFailedError) return false;
       throw err;
     }
   }
@@ -218,14 +175,7 @@ export class NotificationStore {
     eventId: string,
     endpointId: string,
   ): Promise<DeliveryRecord | undefined> {
-    const res = await this.doc.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: notificationKeys.delivery(portalId, eventId, endpointId),
-        ConsistentRead: true,
-      }),
-    );
-    return strip<DeliveryRecord>(res.Item);
+    return strip<DeliveryRecord>(await this.db.get(notificationKeys.delivery(portalId, eventId, endpointId)));
   }
 
   async recordAttempt(
@@ -248,15 +198,12 @@ export class NotificationStore {
       sets.push('nextRetryAt = :next');
       values[':next'] = nextRetryAt;
     }
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: notificationKeys.delivery(key.portalId, key.eventId, key.endpointId),
-        UpdateExpression: `SET ${sets.join(', ')}${nextRetryAt ? '' : ' REMOVE nextRetryAt'}`,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: values,
-      }),
-    );
+    await this.db.update({
+      Key: notificationKeys.delivery(key.portalId, key.eventId, key.endpointId),
+      UpdateExpression: `SET ${sets.join(', ')}${nextRetryAt ? '' : ' REMOVE nextRetryAt'}`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: values,
+    });
   }
 
   /** The portal's recent deliveries, newest first. */
@@ -267,27 +214,15 @@ export class NotificationStore {
     return items.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit);
   }
 
-  /** The portal partition's items (keys kept) matching a sort-key condition on `:pk` and `values`. */
-  private async query(
-    portalId: string,
-    condition: string,
-    values: Record<string, string>,
-  ): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: condition,
-          ExpressionAttributeValues: { ':pk': notificationKeys.partition(portalId), ...values },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      out.push(...(res.Items ?? []));
-      start = res.LastEvaluatedKey;
-    } while (start && out.length < 1000);
-    return out;
+  /** The portal partition's items (keys kept) matching a sort-key condition on `:pk` and `values`, at most 1,000. */
+  private query(portalId: string, condition: string, values: Record<string, string>): Promise<Item[]> {
+    return this.db.query(
+      {
+        KeyConditionExpression: condition,
+        ExpressionAttributeValues: { ':pk': notificationKeys.partition(portalId), ...values },
+        ConsistentRead: true,
+      },
+      1000,
+    );
   }
 }

@@ -753,9 +753,10 @@ async function summarise(input: SummaryInput) {
         ...(r.planned.idempotencyKey ? { idempotencyKey: r.planned.idempotencyKey } : {}),
         invocations: refIndex.get(`ref:${r.referralId}`) ?? [],
       }));
-      floor = await measureFloor(stack.dynamo, recorded, options.c, input.runId);
+      const { dynamoClient } = await import('../../shared/aws/dynamodb.js');
+      floor = await measureFloor(dynamoClient(), recorded, options.c, input.runId);
       // And one at a time, on a quiet engine: the DynamoDB time a determination needs without queueing.
-      floorSerial = await measureFloor(stack.dynamo, recorded.slice(0, 100), 1, `${input.runId}s`);
+      floorSerial = await measureFloor(dynamoClient(), recorded.slice(0, 100), 1, `${input.runId}s`);
     }
   } else {
     const automatic = done.filter((r) => r.outcome !== 'PENDING_REVIEW');

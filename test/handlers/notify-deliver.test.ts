@@ -1,6 +1,6 @@
 /**
  * notify-deliver, the notification queue's consumer, as Lambda runs it: SQS records in, partial batch
- * failures out. The table, KMS and SQS are mocked at the SDK; the receivers are real HTTP servers on
+ * failures out. The table (`./dynamodb-mock.ts`), KMS and SQS are mocked at the SDK; the receivers are real HTTP servers on
  * 127.0.0.1, so the POST, its signature header and the redirect handling are the real ones.
  */
 import './env.js';
@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
-  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -21,6 +20,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { MAX_ATTEMPTS, retryDelaySeconds } from '../../shared/notify/backoff.js';
 import { verifySignature } from '../../shared/notify/signing.js';
 import { startReceiver } from '../e2e/receiver.js';
+import { mockDynamoDb } from './dynamodb-mock.js';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/notifications';
 const SECRET = 'whsec_test-secret-for-the-handler-test';
@@ -29,7 +29,7 @@ Object.assign(process.env, {
   SECRET_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/data',
 });
 
-const ddb = mockClient(DynamoDBDocumentClient);
+const ddb = mockDynamoDb();
 const kms = mockClient(KMSClient);
 const sqs = mockClient(SQSClient);
 

@@ -3,10 +3,8 @@
  * (`./env.js`); the test files import it statically and load the handlers afterwards with
  * `await import(...)`, so each handler's cold-start code sees the environment.
  *
- * DynamoDB is mocked at the document client (`mockClient(DynamoDBDocumentClient)` stubs the prototype's
- * `send`, so it reaches the instance the repository builds with `DynamoDBDocumentClient.from`). Mocking
- * the low-level `DynamoDBClient` does not work here: the document client's commands run the wrapped
- * client's middleware stack directly and never call `DynamoDBClient.prototype.send`.
+ * DynamoDB is mocked by `mockDynamoDb()` (`./dynamodb-mock.ts`): the product's plain commands reach a
+ * document-client mock in plain items, so the tests arrange and assert items as they read.
  */
 import './env.js';
 import {
@@ -21,7 +19,6 @@ import {
   BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
-  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -38,6 +35,7 @@ import type { ReferralRecord, ReviewRecord, VisitRecord } from '../../shared/mod
 import { parseReferral, parseVisit } from '../../shared/schemas.js';
 import { bodyHash } from '../../shared/usecases/common.js';
 import { referralBody, TODAY, visitBody } from '../fixtures.js';
+import { mockDynamoDb } from './dynamodb-mock.js';
 
 export const TABLE = 'prior-auth-test';
 export const WORKFLOW_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:AuthorizationWorkflow';
@@ -51,7 +49,7 @@ export const NOW = new Date(`${TODAY}T15:00:00.000Z`);
  * write; a test's own `.on(...)` answers, defined later, take precedence.
  */
 export function useAwsMocks() {
-  const ddb = mockClient(DynamoDBDocumentClient);
+  const ddb = mockDynamoDb();
   const sfn = mockClient(SFNClient);
   const events = mockClient(EventBridgeClient);
   beforeEach(() => {

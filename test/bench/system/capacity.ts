@@ -1,7 +1,8 @@
 /**
  * Capacity accounting for the bench, as SDK middleware: the product's DynamoDB calls do not ask for
  * their consumed capacity; the bench adds `ReturnConsumedCapacity: 'TOTAL'` to every call of a client
- * it instruments and reports what each call consumed, with its input (as the document client was given it: the serialize step sees it before marshalling) and duration.
+ * it instruments and reports what each call consumed, with its input (attribute values, as the table
+ * client marshalled them) and duration.
  */
 import type { ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 

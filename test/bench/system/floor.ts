@@ -6,16 +6,15 @@
  * referral id (and idempotency key), so its conditional writes behave as the originals did.
  */
 import { performance } from 'node:perf_hooks';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
+  BatchGetItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
   QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { InvocationRecord, OpRecord } from './collector.js';
 import { coresBetween, cpuSample, settle } from './cpu.js';
 import { pool } from './load.js';
@@ -79,29 +78,32 @@ function toReplayable(d: RecordedDetermination): Replayable {
 function command(operation: string, input: Record<string, unknown>) {
   switch (operation) {
     case 'GetItem':
-      return new GetCommand(input as never);
+      return new GetItemCommand(input as never);
     case 'PutItem':
-      return new PutCommand(input as never);
+      return new PutItemCommand(input as never);
     case 'UpdateItem':
-      return new UpdateCommand(input as never);
+      return new UpdateItemCommand(input as never);
     case 'Query':
       return new QueryCommand(input as never);
     case 'TransactWriteItems':
-      return new TransactWriteCommand(input as never);
+      return new TransactWriteItemsCommand(input as never);
     case 'BatchGetItem':
-      return new BatchGetCommand(input as never);
+      return new BatchGetItemCommand(input as never);
     default:
       throw new Error(`The floor cannot replay ${operation}`);
   }
 }
 
+/**
+ * Replays through `client`: the handlers' own DynamoDB client, so each call goes through the same
+ * configuration and middleware (and costs the same) as the system's.
+ */
 export async function measureFloor(
   client: DynamoDBClient,
   recorded: readonly RecordedDetermination[],
   concurrency: number,
   runId: string,
 ): Promise<FloorResult> {
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   // Serialised now, before anything else can touch the recorded inputs.
   const replays = recorded.map(toReplayable);
   const latencies: number[] = [];
@@ -123,7 +125,7 @@ export async function measureFloor(
       await Promise.all(
         group.map(async (op) => {
           try {
-            await doc.send(command(op.operation, rewrite(op.text)) as never);
+            await client.send(command(op.operation, rewrite(op.text)) as never);
           } catch (err) {
             errors += 1;
             firstError ??= `${op.operation}: ${(err as Error).name}`;
