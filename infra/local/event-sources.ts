@@ -104,30 +104,46 @@ function streamsApi(endpoint: string) {
   };
 }
 
-/** Runs `poll` until stopped, `pauseMs` apart (at once after a poll that found work). */
+/**
+ * Runs `poll` until stopped; after a poll that found no work, `pause` (a fixed interval, or a long
+ * poll that ends when work arrives), cut short by stopping.
+ */
 function pollLoop(
   name: string,
-  pauseMs: number,
+  pause: (signal: AbortSignal) => Promise<void>,
   poll: (stopped: () => boolean) => Promise<boolean>,
   log: (line: string) => void,
 ): RunningSource {
-  let stopped = false;
+  const stopping = new AbortController();
+  const stopped = () => stopping.signal.aborted;
   const loop = (async () => {
-    while (!stopped) {
-      const busy = await poll(() => stopped).catch((err: Error) => {
-        if (!stopped) log(`${name}: ${err.message}`);
+    while (!stopped()) {
+      const busy = await poll(stopped).catch((err: Error) => {
+        if (!stopped()) log(`${name}: ${err.message}`);
         return false;
       });
-      if (!busy) await sleep(pauseMs);
+      if (!busy && !stopped()) await pause(stopping.signal);
     }
   })();
   return {
     async stop() {
-      stopped = true;
+      stopping.abort();
       await loop;
     },
   };
 }
+
+/** A fixed pause between polls, cut short by `signal`. */
+const every = (ms: number) => (signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
 
 interface Deps {
   dataDir: string;
@@ -275,7 +291,7 @@ function startStreamMapping(
   }
 
   // Lambda polls a stream shard four times a second; so does this.
-  const loop = pollLoop(`stream mapping ${mapping.functionLogicalId}`, 250, poll, opts.log);
+  const loop = pollLoop(`stream mapping ${mapping.functionLogicalId}`, every(250), poll, opts.log);
   return {
     async stop() {
       await loop.stop();
@@ -292,7 +308,8 @@ function startSqsMapping(
   const name = `sqs mapping ${mapping.functionLogicalId}`;
   return pollLoop(
     name,
-    20,
+    // Lambda's SQS poller long-polls: a message is taken as soon as it is sent, with no polling between.
+    (signal) => sqs.waitForMessages(mapping.queueArn, 1000, signal),
     async () => {
       const messages = sqs.receive(mapping.queueArn, mapping.batchSize);
       if (messages.length === 0) return false;

@@ -75,6 +75,15 @@ export function createLocalSqs(opts: LocalSqsOptions) {
     apply(e);
   }
 
+  // Long polling: receivers waiting on a queue, woken when a message is sent to it or made visible.
+  const waiters = new Map<string, Set<() => void>>();
+  const wake = (q: LocalQueueConfig) => {
+    const waiting = waiters.get(q.name);
+    if (!waiting) return;
+    waiters.delete(q.name);
+    for (const w of waiting) w();
+  };
+
   function byHandle(q: LocalQueueConfig, receiptHandle: string): LocalMessage {
     for (const m of messagesOf(q).values()) if (m.receiptHandle === receiptHandle) return m;
     throw new Error('The receipt handle is not valid.');
@@ -85,7 +94,34 @@ export function createLocalSqs(opts: LocalSqsOptions) {
       const q = queueOf(urlOrArn);
       const message = { messageId: randomUUID(), body, sentAt: Date.now(), visibleAt: 0, receiveCount: 0 };
       record({ queue: q.name, message });
+      wake(q);
       return { MessageId: message.messageId, MD5OfMessageBody: createHash('md5').update(body).digest('hex') };
+    },
+
+    /**
+     * Long polling, as Lambda's poller receives: resolves when a message is sent to the queue or made
+     * visible at once, when the first hidden message's visibility timeout ends, after `maxMs`, or when
+     * `signal` aborts — whichever comes first.
+     */
+    waitForMessages(urlOrArn: string, maxMs: number, signal?: AbortSignal): Promise<void> {
+      const q = queueOf(urlOrArn);
+      const now = Date.now();
+      let ms = maxMs;
+      for (const m of messagesOf(q).values()) ms = Math.min(ms, Math.max(0, m.visibleAt - now));
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          waiters.get(q.name)?.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        signal?.addEventListener('abort', done);
+        if (signal?.aborted) return done();
+        const waiting = waiters.get(q.name) ?? new Set();
+        waiting.add(done);
+        waiters.set(q.name, waiting);
+      });
     },
 
     /** Up to `max` visible messages, each hidden for the queue's visibility timeout; redrive applied first. */
@@ -123,6 +159,8 @@ export function createLocalSqs(opts: LocalSqsOptions) {
       const q = queueOf(urlOrArn);
       const message = { ...byHandle(q, receiptHandle), visibleAt: Date.now() + seconds * 1000 * scale };
       record({ queue: q.name, message });
+      // A shorter timeout (0: at once) moves the earliest redelivery forward.
+      wake(q);
     },
 
     /** Every message a queue holds (visible or not). */

@@ -54,6 +54,33 @@ describe('local SQS', () => {
     vi.useRealTimers();
   });
 
+  it('long-polls as Lambda does: a waiting receiver wakes when a message is sent or its visibility timeout ends, not later', async () => {
+    const sqs = createLocalSqs({ queues });
+    const waited = async (wait: Promise<void>) => {
+      const t0 = performance.now();
+      await wait;
+      return performance.now() - t0;
+    };
+    // Nothing arrives: the wait lasts its whole length.
+    expect(await waited(sqs.waitForMessages('work', 150))).toBeGreaterThanOrEqual(140);
+    // A message sent meanwhile ends it at once.
+    const wait = sqs.waitForMessages('work', 5_000);
+    setTimeout(() => sqs.send('work', 'hello'), 20);
+    expect(await waited(wait)).toBeLessThan(1_000);
+    // A received message hidden for 0.2 s: the next wait ends when it is visible again.
+    const [m] = sqs.receive('work', 10);
+    sqs.changeVisibility('work', m!.receiptHandle!, 0.2);
+    const hidden = await waited(sqs.waitForMessages('work', 5_000));
+    expect(hidden).toBeGreaterThanOrEqual(150);
+    expect(hidden).toBeLessThan(1_000);
+    expect(sqs.receive('work', 10).map((r) => r.body)).toEqual(['hello']);
+    // Stopping the poller (the signal) ends a wait too.
+    const stop = new AbortController();
+    const stopped = sqs.waitForMessages('work', 60_000, stop.signal);
+    stop.abort();
+    expect(await waited(stopped)).toBeLessThan(1_000);
+  });
+
   it('keeps every acknowledged change in its journal: a new instance (after kill -9) has the same messages', () => {
     const journalFile = join(dir, 'journal.jsonl');
     const before = createLocalSqs({ queues, journalFile });
