@@ -98,7 +98,9 @@ export class NotificationStore {
   }
 
   async putSubscription(record: SubscriptionRecord): Promise<void> {
-    await this.db.put({ Item: { ...notificationKeys.subscription(record.portalId, record.subscriptionId), ...record } });
+    await this.db.put({
+      Item: { ...notificationKeys.subscription(record.portalId, record.subscriptionId), ...record },
+    });
   }
 
   async getSubscription(portalId: string, id: string): Promise<SubscriptionRecord | undefined> {
@@ -106,7 +108,10 @@ export class NotificationStore {
   }
 
   async deleteSubscription(portalId: string, id: string): Promise<boolean> {
-    const old = await this.db.delete({ Key: notificationKeys.subscription(portalId, id), ReturnValues: 'ALL_OLD' });
+    const old = await this.db.delete({
+      Key: notificationKeys.subscription(portalId, id),
+      ReturnValues: 'ALL_OLD',
+    });
     return old !== undefined;
   }
 

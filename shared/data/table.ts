@@ -18,8 +18,8 @@ import {
   PutItemCommand,
   QueryCommand,
   type ReturnValue,
-  TransactWriteItemsCommand,
   type TransactWriteItem,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -86,7 +86,8 @@ function transactWrite({ Put, Update, Delete }: TransactItem): TransactWriteItem
         ...expressions(Update),
       },
     };
-  if (Delete) return { Delete: { TableName: Delete.TableName, Key: toItem(Delete.Key), ...expressions(Delete) } };
+  if (Delete)
+    return { Delete: { TableName: Delete.TableName, Key: toItem(Delete.Key), ...expressions(Delete) } };
   throw new Error('A transaction item names no write');
 }
 
@@ -189,7 +190,10 @@ export class TableClient {
 
   async get(key: Key): Promise<Item | undefined> {
     const res = await this.send(
-      () => this.client.send(new GetItemCommand({ TableName: this.name, Key: toItem(key), ConsistentRead: true })),
+      () =>
+        this.client.send(
+          new GetItemCommand({ TableName: this.name, Key: toItem(key), ConsistentRead: true }),
+        ),
       'GetItem',
     );
     return res.Item ? fromItem(res.Item) : undefined;
@@ -212,7 +216,9 @@ export class TableClient {
         const res = await this.send(
           () =>
             this.client.send(
-              new BatchGetItemCommand({ RequestItems: { [this.name]: { Keys: keys, ConsistentRead: true } } }),
+              new BatchGetItemCommand({
+                RequestItems: { [this.name]: { Keys: keys, ConsistentRead: true } },
+              }),
             ),
           'BatchGetItem',
         );

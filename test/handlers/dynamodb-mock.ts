@@ -13,8 +13,8 @@ import {
   DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
   QueryCommand as PlainQueryCommand,
+  PutItemCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -106,7 +106,9 @@ export function mockDynamoDb() {
   ] as const;
   for (const [Wired, Doc] of routes) {
     plain.on(Wired as never).callsFake(async (input: Wire) => {
-      const answer = await target.send(new (Doc as unknown as new (i: Plain) => GetCommand)(fromWire(input)) as never);
+      const answer = await target.send(
+        new (Doc as unknown as new (i: Plain) => GetCommand)(fromWire(input)) as never,
+      );
       return toWire(answer as Plain | undefined);
     });
   }
