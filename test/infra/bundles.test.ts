@@ -52,6 +52,23 @@ describe('Lambda bundles', () => {
     expect(inputs('api-health')).toContain('shared/responses.ts');
   });
 
+  it('send DynamoDB the plain client’s commands: no document client in any bundle that uses the table', () => {
+    const usingTable = [...ANSWERING, 'wf-record-determination' as const].filter((name) =>
+      inputs(name).includes('shared/data/table.ts'),
+    );
+    expect(usingTable.length).toBeGreaterThan(5);
+    for (const name of usingTable) {
+      expect(
+        inputs(name).filter((i) => i.includes('@aws-sdk/lib-dynamodb')),
+        name,
+      ).toEqual([]);
+      expect(
+        inputs(name).some((i) => i.includes('@aws-sdk/util-dynamodb')),
+        name,
+      ).toBe(true);
+    }
+  });
+
   it('keep only the request schemas the function parses with', () => {
     const code = (name: FunctionName) => readFileSync(join(dir, name, 'index.mjs'), 'utf8');
     // Each message belongs to one schema of shared/schemas.ts.
