@@ -2,8 +2,8 @@
  * What one SDK call costs in Node CPU against DynamoDB Local, for the two choices docs/performance.md
  * discusses (issue 15):
  * - a consistent GetItem / PutItem of a referral-sized item through the document client (what the
- *   repository does) against the plain client with `cacheMiddleware` (what it cannot do while the
- *   handler tests mock the document client);
+ *   repository did until issue 15's fifth part) against the plain client with `cacheMiddleware` and
+ *   util-dynamodb's marshalling (what `shared/data/table.ts` does now);
  * - reading a page of stream records (both images) with the SDK's DynamoDB Streams client against
  *   the Streams JSON API parsed with JSON.parse (what the local stream mappings do since issue 15).
  *

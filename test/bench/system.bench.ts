@@ -404,6 +404,7 @@ async function main() {
     let t0 = performance.now();
     /** `endAt`: the previous phase's last answer; `at`: this phase's start, after the stack settled. */
     const marks: Record<string, { at: number; endAt: number; cpu: CpuSample; driverCpu: number }> = {};
+    let idleCores: { node: number; dynamodb: number } | undefined;
     const load = await driveLoad(
       {
         t: 'start',
@@ -423,6 +424,12 @@ async function main() {
         // the stack is let settle at each boundary before the CPU is sampled.
         if (stack && (name === 'referrals' || name === 'visits' || name === 'after'))
           log(`settled before ${name} in ${((await settle()) / 1000).toFixed(1)} s`);
+        if (stack && name === 'referrals') {
+          // What the stack costs doing nothing (its pollers): part of every phase's CPU, load or not.
+          const before = cpuSample();
+          await new Promise((r) => setTimeout(r, 2000));
+          idleCores = coresBetween(before, cpuSample());
+        }
         if (name === 'warmup') log(`members loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
         if (name === 'referrals' && warm.length > 0)
           log(`warm-up (${warm.length} referrals) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -486,6 +493,7 @@ async function main() {
       cores: {
         referrals: referralSpan.cores,
         visits: visitSpan.cores,
+        ...(idleCores ? { idle: idleCores } : {}),
         loadAverageAfter: loadavg().map((l) => round(l, 2)),
       },
     });
@@ -605,6 +613,8 @@ interface SummaryInput {
     /** node: this process (the stack, its handlers and the bench's instrumentation); loadGenerator: the driver. */
     referrals: { node: number; dynamodb: number; loadGenerator: number; other: number };
     visits: { node: number; dynamodb: number; loadGenerator: number; other: number };
+    /** The settled stack doing nothing for 2 s before the referral phase (in process only). */
+    idle?: { node: number; dynamodb: number };
     loadAverageAfter: number[];
   };
 }
@@ -937,6 +947,14 @@ function print(
         }`,
       ],
       ['requests lost (no answer or no outcome after retries)', String(s.failures.length)],
+      ...(s.cores.idle
+        ? [
+            [
+              'cores busy, the stack idle (2 s, before the referral phase): stack + handlers / DynamoDB Local',
+              `${num(s.cores.idle.node, 4)} / ${num(s.cores.idle.dynamodb, 4)}`,
+            ],
+          ]
+        : []),
       [
         'load average before / after',
         `${(s.machine as { loadAverageAtStart: number[] }).loadAverageAtStart.join(' ')} / ${s.cores.loadAverageAfter.join(' ')}`,
@@ -1229,6 +1247,9 @@ function print(
           restOfMachine: round(s.cores.visits.other, 2),
           loadGenerator: round(s.cores.visits.loadGenerator, 2),
         },
+        ...(s.cores.idle
+          ? { idle: { node: round(s.cores.idle.node, 4), dynamodb: round(s.cores.idle.dynamodb, 4) } }
+          : {}),
       },
       loadAverageAfter: s.cores.loadAverageAfter,
       cpuMsPerDetermination: {
