@@ -53,17 +53,17 @@ export interface QueryInput {
   ExpressionAttributeValues: Record<string, unknown>;
   ConsistentRead?: boolean;
 }
-/** One write of a transaction, on a named table: one of the three, as in the SDK's own type. */
-export interface TransactItem {
-  Put?: PutInput & { TableName: string };
-  Update?: UpdateInput & { TableName: string };
-  Delete?: DeleteInput & { TableName: string };
-}
+/** One write of a transaction, on a named table: a Put or an Update (the system deletes nothing in one). */
+export type TransactItem =
+  | { Put: PutInput & { TableName: string }; Update?: never }
+  | { Update: Omit<UpdateInput, 'ReturnValues'> & { TableName: string }; Put?: never };
 
 // Undefined attributes are left out, as the document client was told to (`removeUndefinedValues`).
 const MARSHALL = { removeUndefinedValues: true } as const;
 const toItem = (item: Item) => marshall(item, MARSHALL);
 const fromItem = (item: Record<string, AttributeValue>) => unmarshall(item);
+/** An answer's item or attributes, when it has them. */
+const itemOf = (item: Record<string, AttributeValue> | undefined) => (item ? fromItem(item) : undefined);
 const values = (v: Record<string, unknown> | undefined) => (v ? marshall(v, MARSHALL) : undefined);
 
 /** A write's expressions with their values marshalled. */
@@ -75,20 +75,16 @@ function expressions(e: Expressions) {
   };
 }
 
-function transactWrite({ Put, Update, Delete }: TransactItem): TransactWriteItem {
+function transactWrite({ Put, Update }: TransactItem): TransactWriteItem {
   if (Put) return { Put: { TableName: Put.TableName, Item: toItem(Put.Item), ...expressions(Put) } };
-  if (Update)
-    return {
-      Update: {
-        TableName: Update.TableName,
-        Key: toItem(Update.Key),
-        UpdateExpression: Update.UpdateExpression,
-        ...expressions(Update),
-      },
-    };
-  if (Delete)
-    return { Delete: { TableName: Delete.TableName, Key: toItem(Delete.Key), ...expressions(Delete) } };
-  throw new Error('A transaction item names no write');
+  return {
+    Update: {
+      TableName: Update.TableName,
+      Key: toItem(Update.Key),
+      UpdateExpression: Update.UpdateExpression,
+      ...expressions(Update),
+    },
+  };
 }
 
 const TRANSIENT = new Set([
@@ -196,7 +192,7 @@ export class TableClient {
         ),
       'GetItem',
     );
-    return res.Item ? fromItem(res.Item) : undefined;
+    return itemOf(res.Item);
   }
 
   /**
@@ -281,7 +277,7 @@ export class TableClient {
         ),
       'UpdateItem',
     );
-    return res.Attributes ? fromItem(res.Attributes) : undefined;
+    return itemOf(res.Attributes);
   }
 
   /** Deletes an item; the old item when `ReturnValues` is ALL_OLD and there was one. */
@@ -298,7 +294,7 @@ export class TableClient {
         ),
       'DeleteItem',
     );
-    return res.Attributes ? fromItem(res.Attributes) : undefined;
+    return itemOf(res.Attributes);
   }
 
   /** Writes that all happen or none. */
