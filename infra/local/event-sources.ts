@@ -11,6 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { sleep } from './dynamodb.js';
 import { matchesPattern } from './eventbridge.js';
 import type { LocalSqs } from './sqs.js';
@@ -133,17 +134,9 @@ function pollLoop(
   };
 }
 
-/** A fixed pause between polls, cut short by `signal`. */
+/** A fixed pause between polls, cut short by `signal` (its AbortError only ends the pause). */
 const every = (ms: number) => (signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-  });
+  delay(ms, undefined, { signal }).catch(() => undefined);
 
 interface Deps {
   dataDir: string;
