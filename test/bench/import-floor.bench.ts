@@ -42,8 +42,8 @@ try {
   console.log(
     `cold-import floor on ${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}`,
   );
-  for (const [label, entry] of ENTRIES) {
-    const outfile = join(dir, String(ENTRIES.findIndex(([l]) => l === label)), 'index.mjs');
+  for (const [i, [label, entry]] of ENTRIES.entries()) {
+    const outfile = join(dir, String(i), 'index.mjs');
     const res = await build({ ...lambdaBuildOptions(entry), outfile, metafile: true, logLevel: 'silent' });
     const bytes = Object.values(res.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
     const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(outfile).href)}); process.stdout.write(String(performance.now() - t));`;
